@@ -1,0 +1,140 @@
+package dev.ffmecho.cli;
+
+import dev.ffmecho.net.NetInit;
+import dev.ffmecho.net.Resolver;
+import dev.ffmecho.net.TCPAddr;
+import dev.ffmecho.server.SequentialServer;
+import dev.ffmecho.sys.Errno;
+import dev.ffmecho.sys.SyscallException;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code ffm-echo [serve] [flags]}, {@code ffm-echo trace-diff …}, {@code --help}, {@code --version}.
+ * Exit status: 0 success, 1 trace-diff found a difference, 2 bad input or a failure to start.
+ */
+public final class Main {
+    static final int EXIT_BAD_INPUT = 2;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        int status = run(Arrays.asList(args), System.out, System.err);
+        System.out.flush();
+        System.exit(status);
+    }
+
+    static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (!args.isEmpty()) {
+            switch (args.getFirst()) {
+                case "--help", "-h", "help" -> {
+                    out.print(USAGE);
+                    return 0;
+                }
+                case "--version" -> {
+                    out.println("ffm-echo " + version() + " (Java " + Runtime.version() + ", java.lang.foreign)");
+                    return 0;
+                }
+                case "trace-diff" -> {
+                    return traceDiff(args.subList(1, args.size()), out, err);
+                }
+                case "serve" -> args = args.subList(1, args.size());
+                default -> { }
+            }
+        }
+        try {
+            return serve(ServeOptions.parse(args), out, err);
+        } catch (UsageException e) {
+            err.println("ffm-echo: " + e.getMessage());
+            return EXIT_BAD_INPUT;
+        }
+    }
+
+    private static int serve(ServeOptions options, PrintStream out, PrintStream err) throws UsageException {
+        if (!Main.class.getModule().isNativeAccessEnabled()) {
+            throw new UsageException("native access is not enabled: run java --enable-native-access=ALL-UNNAMED -jar ffm-echo.jar "
+                    + "(java -jar enables it through the jar's manifest)");
+        }
+        if (!options.profile().equals("go1.6") || !options.mode().equals("sequential")) {
+            throw new UsageException("--profile " + options.profile() + " --mode " + options.mode()
+                    + " is not built yet; this version serves --profile go1.6 --mode sequential");
+        }
+        TCPAddr laddr;
+        try {
+            laddr = Resolver.resolveTCPAddr(options.listen());
+        } catch (Resolver.AddressException e) {
+            throw new UsageException("--listen " + e.getMessage());
+        }
+        // Go runs its net package init before main; the study program then prints this line.
+        NetInit.ensure();
+        if (!options.quiet()) {
+            out.println("--> binding to " + options.listen());
+            out.flush();
+        }
+        SequentialServer server = new SequentialServer(laddr, options.quiet(), out, err);
+        Signals.onTerminate(server::stop);
+        try {
+            server.serve(bound -> { });
+            return 0;
+        } catch (SyscallException e) {
+            err.println("ffm-echo: listen " + laddr + ": " + e.getMessage() + hint(e, laddr));
+            return EXIT_BAD_INPUT;
+        } catch (IOException e) {
+            err.println("ffm-echo: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** The fix for the failures a user can cause at listen time. */
+    private static String hint(SyscallException e, TCPAddr laddr) {
+        return switch (e.errno()) {
+            case Errno.EADDRINUSE -> "; port " + laddr.port() + " is taken by another process: stop it or choose another port";
+            case Errno.EACCES -> "; ports below 1024 need root or CAP_NET_BIND_SERVICE: choose a port from 1024 up";
+            case Errno.EADDRNOTAVAIL -> "; that address is not on any local interface: use 127.0.0.1, ::1 or an empty host";
+            case Errno.EAFNOSUPPORT -> "; this kernel has no support for that address family: try the other one";
+            default -> "";
+        };
+    }
+
+    private static int traceDiff(List<String> args, PrintStream out, PrintStream err) {
+        err.println("ffm-echo: trace-diff is being built"); // WIRING: replaced by TraceDiffCommand.run
+        return EXIT_BAD_INPUT;
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v != null ? v : "dev";
+    }
+
+    static final String USAGE = """
+            ffm-echo: a TCP echo server whose every socket call is a Java FFM downcall into libc,
+            syscall for syscall the twin of Go's net package under strace.
+
+            usage:
+              ffm-echo [serve] [--listen [HOST]:PORT] [--profile go1.6|go1.19]
+                               [--mode sequential|goroutine|eventloop] [--loops N] [--max-conns N] [--quiet]
+              ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]
+              ffm-echo --help | --version
+
+            serve (the default command):
+              --listen [HOST]:PORT  address to listen on (default :10020). An empty HOST listens
+                                    dual-stack on :: as Go does; 127.0.0.1 listens IPv4 only; [::1] IPv6.
+              --profile P           which Go's syscalls to reproduce (default go1.6, the study note's)
+              --mode M              sequential: one connection at a time, the study program (default)
+              --loops N             event-loop threads (eventloop mode)
+              --max-conns N         refuse connections beyond N
+              --quiet               print neither "--> binding to" nor a "." per connection
+              SIGINT/SIGTERM stop accepting, let the connection in progress finish, and exit 0.
+
+            trace-diff: compare `strace -f` output of a run with the Go reference; exit 0 when the
+              normalized network syscalls match, 1 when they differ, 2 when the input is unreadable.
+
+            example:
+              strace -f -o run.strace java --enable-native-access=ALL-UNNAMED -jar ffm-echo.jar &
+              printf hello | nc -q1 127.0.0.1 10020; kill %1
+              java -jar ffm-echo.jar trace-diff run.strace --explain
+            """;
+}

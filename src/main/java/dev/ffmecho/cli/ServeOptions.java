@@ -1,0 +1,71 @@
+package dev.ffmecho.cli;
+
+import java.util.List;
+
+/**
+ * The {@code serve} command line (SPEC §2). Defaults reproduce the study note's traced run:
+ * {@code --listen :10020 --profile go1.6 --mode sequential}.
+ */
+record ServeOptions(String listen, String profile, String mode, int loops, int maxConns, boolean quiet) {
+    static final String DEFAULT_LISTEN = ":10020";
+
+    static ServeOptions parse(List<String> args) throws UsageException {
+        String listen = DEFAULT_LISTEN;
+        String profile = "go1.6";
+        String mode = "sequential";
+        int loops = 0;
+        int maxConns = 0;
+        boolean quiet = false;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            String name = arg;
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            }
+            switch (name) {
+                case "--quiet", "-q" -> {
+                    if (value != null) throw new UsageException("--quiet takes no value; write --quiet");
+                    quiet = true;
+                }
+                case "--listen", "--profile", "--mode", "--loops", "--max-conns" -> {
+                    if (value == null) {
+                        if (i + 1 >= args.size()) throw new UsageException(name + " needs a value; see ffm-echo --help");
+                        value = args.get(++i);
+                    }
+                    switch (name) {
+                        case "--listen" -> listen = value;
+                        case "--profile" -> profile = oneOf(name, value, "go1.6", "go1.19");
+                        case "--mode" -> mode = oneOf(name, value, "sequential", "goroutine", "eventloop");
+                        case "--loops" -> loops = positive(name, value, 1024);
+                        default -> maxConns = positive(name, value, 1 << 24);
+                    }
+                }
+                default -> throw new UsageException(arg.startsWith("-")
+                        ? "unknown flag " + arg + "; see ffm-echo --help"
+                        : "unexpected argument \"" + arg + "\"; flags are --listen, --profile, --mode, --loops, --max-conns, --quiet");
+            }
+        }
+        if (loops != 0 && !mode.equals("eventloop")) {
+            throw new UsageException("--loops applies to --mode eventloop only; drop it or add --mode eventloop");
+        }
+        return new ServeOptions(listen, profile, mode, loops, maxConns, quiet);
+    }
+
+    private static String oneOf(String flag, String value, String... allowed) throws UsageException {
+        for (String a : allowed) if (a.equals(value)) return value;
+        throw new UsageException(flag + " " + value + " is not one of " + String.join(", ", allowed));
+    }
+
+    private static int positive(String flag, String value, int max) throws UsageException {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1 && n <= max) return n;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new UsageException(flag + " " + value + " is not a whole number from 1 to " + max);
+    }
+}

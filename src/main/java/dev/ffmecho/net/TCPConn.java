@@ -1,0 +1,73 @@
+package dev.ffmecho.net;
+
+import dev.ffmecho.poll.FD;
+import dev.ffmecho.sys.Errno;
+import dev.ffmecho.sys.Socket;
+import dev.ffmecho.sys.SyscallException;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+
+/** Go's {@code *net.TCPConn}: reads and writes go through the poller-registered {@link FD}. */
+public final class TCPConn implements AutoCloseable {
+    private final NetFD fd;
+    private final TCPAddr localAddr;
+    private final TCPAddr remoteAddr;
+
+    private TCPConn(NetFD fd, TCPAddr localAddr, TCPAddr remoteAddr) {
+        this.fd = fd;
+        this.localAddr = localAddr;
+        this.remoteAddr = remoteAddr;
+    }
+
+    /**
+     * net/tcpsock_posix.go {@code newTCPConn}: {@code setNoDelay(fd, true)} on every TCP conn Go
+     * creates — Go's choice is that a Write should reach the wire now, not wait for Nagle to
+     * coalesce it with the next one. Its error is ignored, as in Go.
+     */
+    static TCPConn newTCPConn(NetFD fd, TCPAddr localAddr, TCPAddr remoteAddr) {
+        Socket.setsockoptInt(fd.sysfd(), Socket.SOL_TCP, Socket.TCP_NODELAY, 1);
+        return new TCPConn(fd, localAddr, remoteAddr);
+    }
+
+    /** One read(2) of up to {@code count} bytes; 0 means EOF. */
+    public long read(MemorySegment buf, long count) throws SyscallException {
+        return fd.poll().read(buf, count);
+    }
+
+    /** Writes all {@code count} bytes of {@code buf}. */
+    public long write(MemorySegment buf, long count) throws IOException {
+        return fd.poll().write(buf, count);
+    }
+
+    /**
+     * Stops reading: shutdown(2) SHUT_RD. A read blocked on another thread wakes and sees EOF once
+     * the bytes already received are consumed. Used to end a connection during a drain.
+     */
+    public void shutdownRead() {
+        Socket.shutdown(fd.sysfd(), Socket.SHUT_RD);
+    }
+
+    public TCPAddr localAddr() {
+        return localAddr;
+    }
+
+    public TCPAddr remoteAddr() {
+        return remoteAddr;
+    }
+
+    public int sysfd() {
+        return fd.sysfd();
+    }
+
+    /** Go's {@code Close}: EPOLL_CTL_DEL, then close(2). */
+    @Override
+    public void close() throws SyscallException {
+        fd.close();
+    }
+
+    /** For symmetry with Go's error values: whether {@code e} is the peer resetting the connection. */
+    public static boolean isReset(IOException e) {
+        return e instanceof SyscallException se && (se.errno() == Errno.ECONNRESET || se.errno() == Errno.EPIPE);
+    }
+}

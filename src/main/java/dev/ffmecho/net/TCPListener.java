@@ -1,0 +1,109 @@
+package dev.ffmecho.net;
+
+import dev.ffmecho.poll.Netpoller;
+import dev.ffmecho.sys.RawSockaddrAny;
+import dev.ffmecho.sys.Socket;
+import dev.ffmecho.sys.SyscallException;
+
+import java.lang.foreign.Arena;
+
+/**
+ * Go's {@code *net.TCPListener}. {@link #listen} is {@code net.ListenTCP}; {@link #accept} is
+ * {@code AcceptTCP}. Native memory (the two RawSockaddrAny buffers Go would allocate per call) lives
+ * in an arena owned by the listener and freed by {@link #close}.
+ */
+public final class TCPListener implements AutoCloseable {
+    private final Arena arena;
+    private final NetFD fd;
+    private final TCPAddr addr;
+    private final RawSockaddrAny peer;
+    private final RawSockaddrAny local;
+
+    /** Takes over a listening {@code fd} and learns its address (the last step of listenStream). */
+    private TCPListener(Arena arena, NetFD fd) throws SyscallException {
+        this.arena = arena;
+        this.fd = fd;
+        this.peer = new RawSockaddrAny(arena);
+        this.local = new RawSockaddrAny(arena);
+        this.addr = fd.localAddr(local);
+    }
+
+    /**
+     * net/tcpsock_posix.go {@code ListenTCP} → {@code internetSocket(…, "listen")}: choose the
+     * family ({@link #favoriteAddrFamily}), then socket, options, bind, listen, epoll registration
+     * and getsockname.
+     */
+    public static TCPListener listen(TCPAddr laddr, Netpoller poller) throws SyscallException {
+        NetInit.ensure();
+        int[] family = favoriteAddrFamily(laddr);
+        Arena arena = Arena.ofShared();
+        NetFD fd = null;
+        try {
+            fd = NetFD.listen(family[0], family[1] != 0, laddr, NetInit.LISTENER_BACKLOG, poller, arena);
+            return new TCPListener(arena, fd);
+        } catch (SyscallException | RuntimeException e) {
+            if (fd != null) fd.closeQuietly();
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * net/ipsock_posix.go {@code favoriteAddrFamily} in "listen" mode for network "tcp":
+     * a wildcard address listens dual-stack on AF_INET6 with IPV6_V6ONLY 0 when IPv4-mapped
+     * addresses work; otherwise the address's own family, never v6-only.
+     * @return {family, ipv6only ? 1 : 0}
+     */
+    static int[] favoriteAddrFamily(TCPAddr laddr) {
+        if (laddr.isWildcard()) {
+            if (NetInit.SUPPORTS_IPV4MAP) return new int[] {Socket.AF_INET6, 0};
+            return new int[] {laddr.family(), 0};
+        }
+        return new int[] {laddr.family(), 0};
+    }
+
+    /** The address the kernel bound (the real port when 0 was asked for). */
+    public TCPAddr addr() {
+        return addr;
+    }
+
+    /**
+     * {@code AcceptTCP}: the accept path of Go 1.6's netFD, then {@code newTCPConn}, which turns
+     * Nagle off (TCP_NODELAY 1) on every accepted connection.
+     */
+    public TCPConn accept() throws SyscallException {
+        NetFD conn = fd.accept(peer);
+        try {
+            TCPAddr remote = Sockaddrs.toTCPAddr(peer);
+            TCPAddr localAddr = conn.localAddr(local);
+            return TCPConn.newTCPConn(conn, localAddr, remote);
+        } catch (SyscallException | RuntimeException e) {
+            conn.closeQuietly();
+            throw e;
+        }
+    }
+
+    /**
+     * Wakes an {@link #accept} blocked in epoll_wait on another thread and makes it fail (EINVAL):
+     * shutdown(2) of a listening socket closes its queue and wakes its waiters. Safe to call from a
+     * signal-handling thread, before {@link #close} — never after.
+     */
+    public void shutdown() {
+        Socket.shutdown(fd.sysfd(), Socket.SHUT_RDWR);
+    }
+
+    /** Go's {@code Close}: EPOLL_CTL_DEL then close(2); frees the listener's native memory. */
+    @Override
+    public void close() throws SyscallException {
+        try {
+            fd.close();
+        } finally {
+            arena.close();
+        }
+    }
+
+    /** Exposed for tests that need the raw fd (e.g. getsockopt checks). */
+    public int sysfd() {
+        return fd.sysfd();
+    }
+}

@@ -1,0 +1,122 @@
+package dev.ffmecho.poll;
+
+import dev.ffmecho.sys.EPoll;
+import dev.ffmecho.sys.EpollEvent;
+import dev.ffmecho.sys.Errno;
+import dev.ffmecho.sys.SyscallException;
+import dev.ffmecho.sys.Unistd;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import static dev.ffmecho.sys.EPoll.EPOLLERR;
+import static dev.ffmecho.sys.EPoll.EPOLLET;
+import static dev.ffmecho.sys.EPoll.EPOLLHUP;
+import static dev.ffmecho.sys.EPoll.EPOLLIN;
+import static dev.ffmecho.sys.EPoll.EPOLLOUT;
+import static dev.ffmecho.sys.EPoll.EPOLLRDHUP;
+
+/**
+ * Go's network poller (runtime/netpoll.go, runtime/netpoll_epoll.go) for a program whose one
+ * goroutine runs on this thread: when that goroutine must wait, this thread does what Go's scheduler
+ * does in {@code findrunnable} — a non-blocking {@code netpoll(false)} first, then blocking
+ * {@code netpoll(true)} until the goroutine is runnable again. That is the
+ * {@code epoll_wait(…, 0)} then {@code epoll_wait(…, -1)} pair in the study note's trace.
+ *
+ * <p>Registration copies {@code netpollopen}: every fd once, edge-triggered, for
+ * {@code EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET}, never modified; readiness is remembered in the
+ * {@link PollDesc} until consumed. Where Go stores the pollDesc pointer in {@code epoll_event.data},
+ * we store {@code seq << 32 | fd}: the fd finds the descriptor, the seq rejects an event that
+ * belongs to an earlier registration of a reused fd number (Go 1.20+ does the same with its tagged
+ * pointers, runtime/netpoll.go {@code fdseq}).
+ *
+ * <p>Native memory: one event array and one ctl event, from an arena that lives exactly as long
+ * as this poller ({@link #close()}).
+ */
+public final class Netpoller implements AutoCloseable {
+    /** {@code netpoll}'s {@code var events [128]epollevent}: hence {@code 128} in every epoll_wait. */
+    static final int MAX_EVENTS = 128;
+    /** {@code netpollopen}'s {@code ev.events}. */
+    static final int EVENTS = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment events = EpollEvent.allocateArray(arena, MAX_EVENTS);
+    private final MemorySegment ctlEvent = EpollEvent.allocate(arena);
+    /** The epoll fd, created by the first {@link #open} as Go's {@code netpollinit} is (serverInit once). */
+    private int epfd = -1;
+    private PollDesc[] descs = new PollDesc[64];
+    private int nextSeq;
+
+    /** {@code poll_runtime_pollOpen} → {@code netpollopen}: register {@code fd} with epoll. */
+    public synchronized PollDesc open(int fd) throws SyscallException {
+        if (epfd < 0) {
+            // netpollinit: epoll_create1(EPOLL_CLOEXEC). Go falls back to epoll_create(1024) on
+            // kernels older than 2.6.27; every kernel a JDK 22 runs on has epoll_create1.
+            epfd = Errno.check("epoll_create1", EPoll.create1(EPoll.EPOLL_CLOEXEC));
+        }
+        PollDesc pd = new PollDesc(fd, nextSeq++);
+        EpollEvent.set(ctlEvent, EVENTS, (long) pd.seq << 32 | fd);
+        Errno.check("epoll_ctl", EPoll.ctl(epfd, EPoll.EPOLL_CTL_ADD, fd, ctlEvent));
+        if (fd >= descs.length) descs = Arrays.copyOf(descs, Math.max(fd + 1, descs.length * 2));
+        descs[fd] = pd;
+        return pd;
+    }
+
+    /**
+     * {@code poll_runtime_pollClose} → {@code netpollclose}: EPOLL_CTL_DEL, before the fd is closed.
+     * Go passes a zeroed event rather than NULL (kernels before 2.6.9 required one); so do we.
+     */
+    public synchronized void close(PollDesc pd) throws SyscallException {
+        if (descs[pd.fd] == pd) descs[pd.fd] = null;
+        EpollEvent.set(ctlEvent, 0, 0);
+        Errno.check("epoll_ctl", EPoll.ctl(epfd, EPoll.EPOLL_CTL_DEL, pd.fd, ctlEvent));
+    }
+
+    /**
+     * The goroutine blocks on {@code pd} for {@code mode} ({@code netpollblock}); this thread plays
+     * the scheduler until epoll reports it ready. The caller has already seen EAGAIN.
+     */
+    public void park(PollDesc pd, int mode) throws SyscallException {
+        if (pd.consume(mode)) return;   // an edge arrived after the syscall: no wait at all
+        netpoll(false);                 // findrunnable: "poll network" before stealing work
+        while (!pd.consume(mode)) {
+            netpoll(true);              // findrunnable: block in netpoll until work arrives
+        }
+    }
+
+    /**
+     * {@code netpoll(block)}: one epoll_wait over all registered fds, marking each reported fd
+     * ready. Go's blocking netpoll loops until some goroutine became runnable; here the caller of
+     * {@link #park} loops until its own descriptor did, which issues the same calls.
+     */
+    private void netpoll(boolean block) throws SyscallException {
+        int n;
+        do {
+            n = EPoll.wait(epfd, events, MAX_EVENTS, block ? -1 : 0);
+        } while (n == -Errno.EINTR); // netpoll: "if n != -_EINTR { throw }; goto retry"
+        Errno.check("epoll_wait", n);
+        for (int i = 0; i < n; i++) {
+            dispatch(EpollEvent.events(events, i), EpollEvent.data(events, i));
+        }
+    }
+
+    private void dispatch(int ev, long data) {
+        int fd = (int) data;
+        PollDesc pd = fd < descs.length ? descs[fd] : null;
+        if (pd == null || pd.seq != (int) (data >>> 32)) return; // closed or re-registered since
+        // netpoll: which events make a reader runnable, which a writer.
+        if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) pd.ready(PollDesc.READ);
+        if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) pd.ready(PollDesc.WRITE);
+    }
+
+    /** Closes the epoll fd (Go never does; a Java program that exits cleanly should) and frees memory. */
+    @Override
+    public synchronized void close() {
+        if (epfd >= 0) {
+            Unistd.close(epfd);
+            epfd = -1;
+        }
+        arena.close();
+    }
+}

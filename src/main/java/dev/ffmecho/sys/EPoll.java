@@ -1,0 +1,67 @@
+package dev.ffmecho.sys;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * {@code <sys/epoll.h>}: constants and the three calls, after the JDK's own {@code sun.nio.ch.EPoll}.
+ * The event struct is {@link EpollEvent}.
+ */
+public final class EPoll {
+    public static final int EPOLL_CLOEXEC = 0x80000;
+
+    public static final int EPOLL_CTL_ADD = 1;
+    public static final int EPOLL_CTL_DEL = 2;
+    public static final int EPOLL_CTL_MOD = 3;
+
+    public static final int EPOLLIN = 0x001;
+    public static final int EPOLLOUT = 0x004;
+    public static final int EPOLLERR = 0x008;
+    public static final int EPOLLHUP = 0x010;
+    public static final int EPOLLRDHUP = 0x2000;
+    public static final int EPOLLET = 1 << 31;
+
+    private static final MethodHandle EPOLL_CREATE1 = Downcalls.errnoCapturing("epoll_create1",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle EPOLL_CTL = Downcalls.errnoCapturing("epoll_ctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle EPOLL_WAIT = Downcalls.errnoCapturing("epoll_wait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+
+    private EPoll() {}
+
+    /** epoll_create1(2). */
+    public static int create1(int flags) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            return Downcalls.resultOrErrno((int) EPOLL_CREATE1.invokeExact(state, flags), state);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** epoll_ctl(2); {@code event} is one {@link EpollEvent} (never NULL, even for DEL: see callers). */
+    public static int ctl(int epfd, int op, int fd, MemorySegment event) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            return Downcalls.resultOrErrno((int) EPOLL_CTL.invokeExact(state, epfd, op, fd, event), state);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** epoll_wait(2) into {@code events}, an array of {@code maxEvents} {@link EpollEvent}s. */
+    public static int wait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            return Downcalls.resultOrErrno(
+                    (int) EPOLL_WAIT.invokeExact(state, epfd, events, maxEvents, timeoutMillis), state);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.ffmecho.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * {@code <sys/socket.h>}, {@code <netinet/in.h>}, {@code <netinet/tcp.h>}: constants (Linux
+ * x86_64/aarch64 values, checked against the headers by a gcc probe test) and one binding per
+ * function. Wrappers return the result, or {@code -errno} (see {@link Downcalls}).
+ */
+public final class Socket {
+    // Address families (<bits/socket.h>). strace 4.x printed the PF_ aliases; the values are equal.
+    public static final int AF_UNSPEC = 0;
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
+
+    // Socket types and the atomic flags accepted by socket(2) and accept4(2) since Linux 2.6.27.
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_NONBLOCK = 0x800;   // == O_NONBLOCK
+    public static final int SOCK_CLOEXEC = 0x80000;  // == O_CLOEXEC
+
+    // Protocols (<netinet/in.h>); SOL_TCP/SOL_IPV6 are the same numbers used as setsockopt levels.
+    public static final int IPPROTO_IP = 0;
+    public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_IPV6 = 41;
+    public static final int SOL_SOCKET = 1;
+    public static final int SOL_TCP = 6;
+    public static final int SOL_IPV6 = 41;
+
+    // Options.
+    public static final int SO_REUSEADDR = 2;
+    public static final int SO_ERROR = 4;
+    public static final int SO_BROADCAST = 6;
+    public static final int SO_KEEPALIVE = 9;
+    public static final int SO_REUSEPORT = 15;
+    public static final int IPV6_V6ONLY = 26;
+    public static final int TCP_NODELAY = 1;
+
+    // shutdown(2) how.
+    public static final int SHUT_RD = 0;
+    public static final int SHUT_WR = 1;
+    public static final int SHUT_RDWR = 2;
+
+    private static final MethodHandle SOCKET = Downcalls.errnoCapturing("socket",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = Downcalls.errnoCapturing("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = Downcalls.errnoCapturing("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle BIND = Downcalls.errnoCapturing("bind",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle LISTEN = Downcalls.errnoCapturing("listen",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle ACCEPT4 = Downcalls.errnoCapturing("accept4",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    private static final MethodHandle GETSOCKNAME = Downcalls.errnoCapturing("getsockname",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SHUTDOWN = Downcalls.errnoCapturing("shutdown",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+
+    private Socket() {}
+
+    /** socket(2). */
+    public static int socket(int domain, int type, int protocol) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            return Downcalls.resultOrErrno((int) SOCKET.invokeExact(state, domain, type, protocol), state);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** setsockopt(2) with an option value of {@code value.byteSize()} bytes. */
+    public static int setsockopt(int fd, int level, int name, MemorySegment value) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            return Downcalls.resultOrErrno(
+                    (int) SETSOCKOPT.invokeExact(state, fd, level, name, value, (int) value.byteSize()), state);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** setsockopt(2) of an {@code int} option, the only kind Go's net sets: {@code [1], 4} in strace. */
+    public static int setsockoptInt(int fd, int level, int name, int value) {
+        try (Arena arena = Arena.ofConfined()) {
+            return setsockopt(fd, level, name, arena.allocateFrom(JAVA_INT, value));
+        }
+    }
+
+    /** getsockopt(2); {@code len} is a {@code socklen_t} in/out. */
+    public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment len) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            return Downcalls.resultOrErrno((int) GETSOCKOPT.invokeExact(state, fd, level, name, value, len), state);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** getsockopt(2) of an {@code int} option; returns the value, or {@code -errno}. */
+    public static int getsockoptInt(int fd, int level, int name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(JAVA_INT);
+            MemorySegment len = arena.allocateFrom(JAVA_INT, (int) JAVA_INT.byteSize());
+            int r = getsockopt(fd, level, name, value, len);
+            return r < 0 ? r : value.get(JAVA_INT, 0);
+        }
+    }
+
+    /** bind(2) to the sockaddr held in {@code addr} (its size is the addrlen). */
+    public static int bind(int fd, MemorySegment addr) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            return Downcalls.resultOrErrno((int) BIND.invokeExact(state, fd, addr, (int) addr.byteSize()), state);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** listen(2). */
+    public static int listen(int fd, int backlog) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            return Downcalls.resultOrErrno((int) LISTEN.invokeExact(state, fd, backlog), state);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** accept4(2) into {@code buffer}: its address part receives the peer, its length part is in/out. */
+    public static int accept4(int fd, RawSockaddrAny buffer, int flags) {
+        MemorySegment state = Downcalls.callState();
+        buffer.resetLength();
+        try {
+            return Downcalls.resultOrErrno(
+                    (int) ACCEPT4.invokeExact(state, fd, buffer.address(), buffer.length(), flags), state);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** getsockname(2) into {@code buffer}, which Go sizes as a RawSockaddrAny too. */
+    public static int getsockname(int fd, RawSockaddrAny buffer) {
+        MemorySegment state = Downcalls.callState();
+        buffer.resetLength();
+        try {
+            return Downcalls.resultOrErrno(
+                    (int) GETSOCKNAME.invokeExact(state, fd, buffer.address(), buffer.length()), state);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** shutdown(2). */
+    public static int shutdown(int fd, int how) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            return Downcalls.resultOrErrno((int) SHUTDOWN.invokeExact(state, fd, how), state);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+}
