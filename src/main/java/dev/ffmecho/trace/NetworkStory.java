@@ -1,0 +1,310 @@
+package dev.ffmecho.trace;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Picks the network story out of a whole-process trace: the calls on fds born of socket,
+ * accept4, epoll_create1, pipe2, eventfd2 and the somaxconn openat, from birth until close, with
+ * the fd numbers replaced by role names. Everything else (JVM or Go runtime: mmap, futex, jar and
+ * library files, even when they reuse a closed socket's number) is dropped.
+ *
+ * <p>It also places the signal cut: the first SIGTERM/SIGINT delivery (or "killed by") ends the
+ * compared region, calls blocked across it become {@code <unfinished>}, later calls form the
+ * "after signal" trailer.
+ */
+final class NetworkStory implements Consumer<TraceEvent> {
+
+    enum Phase { COMPARED, UNFINISHED, AFTER }
+
+    /** A kept call: its source, its args with fd numbers replaced by roles, and where it goes. */
+    record StoryCall(Syscall source, String name, List<String> args, String ret, Phase phase, int key,
+                     List<String> entryArgs) {
+        boolean unfinished() { return phase == Phase.UNFINISHED || ret == null; }
+
+        /** The call as strace shows it while blocked: only the arguments it printed at entry. */
+        StoryCall asUnfinished() {
+            return new StoryCall(source, name, entryArgs, null, Phase.UNFINISHED, source.startLine(), entryArgs);
+        }
+    }
+
+    /** fd-valued argument positions per syscall (others are not fds, even when they look like 5). */
+    private static final Map<String, int[]> FD_ARGS = new HashMap<>();
+
+    static {
+        for (String n : List.of("read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
+                "preadv2", "pwritev2", "recvfrom", "sendto", "recvmsg", "sendmsg", "recvmmsg", "sendmmsg", "close",
+                "shutdown", "setsockopt", "getsockopt", "bind", "connect", "listen", "accept", "accept4",
+                "getsockname", "getpeername", "fcntl", "fcntl64", "ioctl", "fstat", "fstatfs", "lseek", "fsync",
+                "fdatasync", "ftruncate", "epoll_wait", "epoll_pwait", "epoll_pwait2", "dup", "flock",
+                "fadvise64", "syncfs")) {
+            FD_ARGS.put(n, new int[] {0});
+        }
+        FD_ARGS.put("epoll_ctl", new int[] {0, 2});
+        FD_ARGS.put("splice", new int[] {0, 2});
+        FD_ARGS.put("copy_file_range", new int[] {0, 2});
+        FD_ARGS.put("tee", new int[] {0, 1});
+        FD_ARGS.put("sendfile", new int[] {0, 1});
+        FD_ARGS.put("sendfile64", new int[] {0, 1});
+        FD_ARGS.put("dup2", new int[] {0, 1});
+        FD_ARGS.put("dup3", new int[] {0, 1});
+    }
+
+    /** Calls whose fd argument is printed at entry and the rest at exit (for unfinished display). */
+    private static final Set<String> FD_ONLY_AT_ENTRY = Set.of("read", "readv", "pread64", "recvfrom", "recvmsg",
+            "recvmmsg", "accept", "accept4", "epoll_wait", "epoll_pwait", "epoll_pwait2", "getsockname",
+            "getpeername", "getsockopt");
+
+    private static final Set<String> INTERRUPTED = Set.of("EINTR", "ERESTARTSYS", "ERESTARTNOINTR",
+            "ERESTARTNOHAND", "ERESTART_RESTARTBLOCK");
+
+    private static boolean isInterrupted(String errno) {
+        return errno != null && INTERRUPTED.contains(errno);
+    }
+
+    static final String SOMAXCONN_PATH = "\"/proc/sys/net/core/somaxconn\"";
+    /** Rendered for an fd argument of a kept call that is not part of the story. */
+    static final String FOREIGN_FD = "fd?";
+
+    private final FdTracker fds = new FdTracker();
+    private final RuleCounts counts;
+    private final List<StoryCall> compared = new ArrayList<>();
+    private final List<StoryCall> after = new ArrayList<>();
+    private final Map<Integer, Syscall> lastCallByPid = new HashMap<>();
+    private final Map<Integer, StoryCall> lastKeptByPid = new HashMap<>();
+
+    private int cutLine;
+    private String cutWhat;
+    private int dropped;
+
+    NetworkStory(RuleCounts counts) {
+        this.counts = counts;
+    }
+
+    @Override
+    public void accept(TraceEvent event) {
+        switch (event) {
+            case Syscall s -> onSyscall(s);
+            case TraceEvent.Signal sig -> {
+                if (sig.signal().equals("SIGTERM") || sig.signal().equals("SIGINT")) cut(sig.pid(), sig.line(), sig.signal());
+            }
+            case TraceEvent.Exit exit -> {
+                if (exit.killedBy() != null) cut(exit.pid(), exit.line(), "killed by " + exit.killedBy());
+            }
+        }
+    }
+
+    private void cut(int pid, int line, String what) {
+        if (cutLine != 0) return;
+        cutLine = line;
+        cutWhat = what;
+        // A call that the signal itself interrupted returns EINTR just before the "--- SIG" line:
+        // it was blocked when the signal came, exactly like an <unfinished ...> one.
+        StoryCall last = lastKeptByPid.get(pid);
+        if (last != null && last.source() == lastCallByPid.get(pid) && last.phase() == Phase.COMPARED
+                && isInterrupted(last.source().errno())) {
+            int i = compared.lastIndexOf(last);
+            if (i >= 0) compared.set(i, last.asUnfinished());
+        }
+    }
+
+    private void onSyscall(Syscall s) {
+        lastCallByPid.put(s.pid(), s);
+        List<String> raw = ArgList.split(s.args());
+        Mapped mapped = mapFds(s.name(), raw);
+        List<String> args = mapped.args;
+        boolean kept = mapped.touched;
+        int roleHits = mapped.hits;
+        // What strace printed at entry, mapped now (before this call's own close/birth changes fds).
+        List<String> entryArgs = List.copyOf(entryArgs(s, mapped.args));
+        String ret = s.ret();
+        long r = s.retNumber();
+        String name = s.name();
+
+        // Births. A failed network birth (socket() = -1 EAFNOSUPPORT) is still part of the story.
+        boolean networkBirth = switch (name) {
+            case "socket", "socketpair", "accept", "accept4", "epoll_create", "epoll_create1", "pipe", "pipe2",
+                    "eventfd", "eventfd2" -> true;
+            case "openat" -> args.size() > 1 && args.get(1).equals(SOMAXCONN_PATH);
+            case "open" -> !args.isEmpty() && args.get(0).equals(SOMAXCONN_PATH);
+            default -> false;
+        };
+        if (networkBirth) kept = true;
+        if (networkBirth && r >= 0) {
+            switch (name) {
+                case "socket" -> { ret = fds.birth("sock", (int) r); roleHits++; }
+                case "accept", "accept4" -> { ret = fds.birth("conn", (int) r); roleHits++; }
+                case "epoll_create", "epoll_create1" -> { ret = fds.birth("epoll", (int) r); roleHits++; }
+                case "eventfd", "eventfd2" -> { ret = fds.birth("event", (int) r); roleHits++; }
+                case "open", "openat" -> { ret = fds.birth("somaxconn", (int) r); roleHits++; }
+                case "pipe", "pipe2" -> {
+                    int[] p = args.isEmpty() ? null : ArgList.intPair(args.get(0));
+                    if (p != null) {
+                        String[] roles = fds.pipeBirth(p[0], p[1]);
+                        args.set(0, "[" + roles[0] + ", " + roles[1] + "]");
+                        roleHits += 2;
+                    }
+                }
+                case "socketpair" -> {
+                    int[] p = args.size() < 4 ? null : ArgList.intPair(args.get(3));
+                    if (p != null) {
+                        args.set(3, "[" + fds.birth("sock", p[0]) + ", " + fds.birth("sock", p[1]) + "]");
+                        roleHits += 2;
+                    }
+                }
+                default -> { }
+            }
+        } else if (mapped.touched && r >= 0) {
+            // Aliases of a story fd (dup, dup2, fcntl F_DUPFD) are story fds too.
+            boolean dupFcntl = (name.equals("fcntl") || name.equals("fcntl64")) && args.size() > 1
+                    && args.get(1).startsWith("F_DUPFD");
+            if (name.equals("dup") || name.equals("dup2") || name.equals("dup3") || dupFcntl) {
+                ret = fds.birth("dup", (int) r);
+                roleHits++;
+            }
+        }
+        // Deaths: after mapping, so "close(5)" still reads "close(sock1)".
+        if (!s.unfinished()) {
+            switch (name) {
+                case "close" -> {
+                    int fd = raw.isEmpty() ? -1 : ArgList.plainInt(raw.get(0));
+                    if (fd >= 0) fds.death(fd);
+                }
+                case "close_range" -> {
+                    if (raw.size() >= 2 && !(raw.size() > 2 && raw.get(2).contains("CLOEXEC"))) {
+                        long lo = parseLongOr(raw.get(0), -1);
+                        long hi = raw.get(1).equals("~0U") ? Long.MAX_VALUE : parseLongOr(raw.get(1), -1);
+                        if (lo >= 0 && hi >= lo) fds.deathRange(lo, hi);
+                    }
+                }
+                default -> { }
+            }
+        }
+        if (!kept) {
+            dropped++;
+            counts.inc(Rule.RUNTIME_NOISE);
+            return;
+        }
+        counts.add(Rule.FD_ROLE, roleHits);
+        StoryCall call;
+        if (cutLine == 0) {
+            call = new StoryCall(s, name, List.copyOf(args), ret, Phase.COMPARED, s.endLine(), entryArgs);
+            if (s.unfinished()) call = call.asUnfinished();
+            compared.add(call);
+        } else if (s.startLine() < cutLine) {
+            call = new StoryCall(s, name, List.copyOf(args), ret, Phase.COMPARED, s.endLine(), entryArgs).asUnfinished();
+            compared.add(call);
+        } else {
+            call = new StoryCall(s, name, List.copyOf(args), ret, Phase.AFTER, s.line(), entryArgs);
+            after.add(call);
+        }
+        lastKeptByPid.put(s.pid(), call);
+    }
+
+    /**
+     * The arguments strace printed at the call's entry: the head of a split call, or, for a call
+     * printed whole (one interrupted by the cut signal), the fd alone for calls whose other
+     * arguments are outputs.
+     */
+    private List<String> entryArgs(Syscall s, List<String> mappedFull) {
+        if (s.headArgs() != null) return mapFds(s.name(), ArgList.split(s.headArgs())).args;
+        if (FD_ONLY_AT_ENTRY.contains(s.name()) && !mappedFull.isEmpty()) return List.of(mappedFull.get(0));
+        return mappedFull;
+    }
+
+    private record Mapped(List<String> args, boolean touched, int hits) {}
+
+    /** Replaces live fd numbers at fd positions by role names; foreign fds of a kept call by "fd?". */
+    private Mapped mapFds(String name, List<String> raw) {
+        List<String> args = new ArrayList<>(raw);
+        int[] positions = FD_ARGS.get(name);
+        if (positions == null) return new Mapped(args, false, 0);
+        boolean touched = false;
+        int hits = 0;
+        for (int p : positions) {
+            if (p >= args.size()) continue;
+            int fd = ArgList.plainInt(args.get(p));
+            String role = fd < 0 ? null : fds.role(fd);
+            if (role != null) {
+                args.set(p, role);
+                touched = true;
+                hits++;
+            }
+        }
+        if (touched) {
+            for (int p : positions) {
+                if (p < args.size() && ArgList.plainInt(args.get(p)) >= 0) args.set(p, FOREIGN_FD);
+            }
+        }
+        return new Mapped(args, touched, hits);
+    }
+
+    private static long parseLongOr(String s, long dflt) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+
+    /** Applies the whole-trace filters and returns the result. Call once, after the last event. */
+    Result finish() {
+        compared.sort(Comparator.comparingInt(StoryCall::key));
+        after.sort(Comparator.comparingInt(StoryCall::key));
+        dropPollOnlyThreads();
+        dropInterruptedRetries(compared);
+        dropInterruptedRetries(after);
+        counts.add(Rule.SIGNAL_CUT, after.size());
+        counts.add(Rule.UNFINISHED, compared.stream().filter(c -> c.phase() == Phase.UNFINISHED).count());
+        return new Result(List.copyOf(compared), List.copyOf(after), cutLine, cutWhat, dropped);
+    }
+
+    record Result(List<StoryCall> compared, List<StoryCall> after, int cutLine, String cutWhat, int dropped) {}
+
+    private static boolean isPoll(StoryCall c) {
+        return c.name().equals("epoll_wait") || c.name().equals("epoll_pwait") || c.name().equals("epoll_pwait2");
+    }
+
+    private void dropPollOnlyThreads() {
+        List<StoryCall> all = new ArrayList<>(compared);
+        all.addAll(after);
+        Set<Integer> pids = new HashSet<>();
+        Set<Integer> notPollOnly = new HashSet<>();
+        for (StoryCall c : all) {
+            pids.add(c.source().pid());
+            boolean nonBlockingPoll = isPoll(c) && !c.unfinished() && c.args().size() > 3 && c.args().get(3).equals("0");
+            if (!nonBlockingPoll) notPollOnly.add(c.source().pid());
+        }
+        if (pids.size() < 2) return;
+        pids.removeAll(notPollOnly);
+        if (pids.isEmpty()) return;
+        int before = compared.size() + after.size();
+        compared.removeIf(c -> pids.contains(c.source().pid()));
+        after.removeIf(c -> pids.contains(c.source().pid()));
+        counts.add(Rule.POLL_ONLY_THREAD, before - compared.size() - after.size());
+    }
+
+    private void dropInterruptedRetries(List<StoryCall> calls) {
+        for (int i = 0; i < calls.size(); i++) {
+            StoryCall c = calls.get(i);
+            if (c.unfinished() || !isInterrupted(c.source().errno())) continue;
+            for (int j = i + 1; j < calls.size(); j++) {
+                StoryCall next = calls.get(j);
+                if (next.source().pid() != c.source().pid()) continue;
+                if (next.name().equals(c.name()) && !next.args().isEmpty() && !c.args().isEmpty()
+                        && next.args().get(0).equals(c.args().get(0))) {
+                    calls.remove(i);
+                    counts.inc(Rule.INTERRUPTED_RETRY);
+                    i--;
+                }
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.ffmecho.trace;
+
+/**
+ * Every normalization trace-diff applies, as one object per rule. The same constants are used by
+ * the code that applies a rule (it counts each firing in {@link RuleCounts}) and by
+ * {@code --explain}, which prints them with their counts, so the explanation cannot drift from
+ * what the normalizer really did. Per-call rewrites carry their implementation here (stage
+ * {@link Stage#CALL}, applied in declaration order by {@link Normalizer}); the other stages are
+ * applied by the class named in their stage.
+ */
+public enum Rule {
+    // --- StraceParser: reading the lines -------------------------------------------------------
+    PID_PREFIX(Stage.PARSE, "pid-prefix",
+            "'NNNN ' / '[pid NNNN] ' prefixes of strace -f removed; the pid only pairs <unfinished>/<resumed> halves"),
+    TIMESTAMP(Stage.PARSE, "timestamp",
+            "-t/-tt/-ttt/-r timestamps removed: no two runs share them"),
+    DURATION(Stage.PARSE, "duration",
+            "-T '<0.000012>' call durations removed: timing, not behaviour"),
+    COLUMN_PADDING(Stage.PARSE, "column-padding",
+            "spaces strace pads before ' = ' removed: strace 4.x and 6.x align the result column differently"),
+    RESUMED_JOIN(Stage.PARSE, "resumed-join",
+            "'<unfinished ...>' joined with its '<... NAME resumed>' on the same pid: strace splits a call whenever another thread prints in between"),
+
+    // --- NetworkStory: which calls are the network story ---------------------------------------
+    RUNTIME_NOISE(Stage.STORY, "runtime-noise",
+            "calls not on an fd born of socket/accept4/epoll_create1/pipe2/eventfd2/somaxconn openat dropped (JVM or Go runtime: mmap, futex, jars, libraries, reused fd numbers)"),
+    FD_ROLE(Stage.STORY, "fd-role",
+            "fd numbers replaced by role names by birth order (somaxconn, sockN, epollN, connN, pipeNr/w): the numbers depend on what else the runtime had open"),
+    INTERRUPTED_RETRY(Stage.STORY, "interrupted-retry",
+            "a call that returned EINTR/ERESTART* and was retried with the same fd on the same thread dropped: a signal (Go's SIGURG, the JVM's own) landed in it, which is timing"),
+    POLL_ONLY_THREAD(Stage.STORY, "poll-only-thread",
+            "non-blocking epoll_wait(..., 0) calls of a thread that makes no other network call dropped: Go's sysmon polls the netpoller from its own thread whenever its timer fires"),
+    SIGNAL_CUT(Stage.STORY, "signal-cut",
+            "comparison stops at the first SIGTERM/SIGINT (or 'killed by'): the Go program dies there while ffm-echo drains; later calls are shown as a trailer, not compared"),
+    UNFINISHED(Stage.STORY, "unfinished",
+            "a call still blocked at the cut (resumed after it, interrupted by that signal, or never completed) shown as 'name(args <unfinished>' with the args strace printed at entry"),
+
+    // --- Normalizer: per call, in this order ---------------------------------------------------
+    ERRNO_TEXT(Stage.CALL, "errno-text",
+            "errno description '(Resource temporarily unavailable)' dropped, the errno name kept: the text is libc/strace wording"),
+    PF_TO_AF(Stage.CALL, "pf-to-af",
+            "PF_INET/PF_INET6 printed as AF_INET/AF_INET6: strace 4.x named socket() domains PF_*, 6.x AF_* (same values)"),
+    SOCKADDR_FIELD_ORDER(Stage.CALL, "sockaddr-field-order",
+            "sockaddr_in6 fields put in one order (family, port, flowinfo, address, scope): strace 4.x printed the address before sin6_flowinfo"),
+    FLOWINFO_HTONL(Stage.CALL, "flowinfo-htonl",
+            "sin6_flowinfo=htonl(0) printed as sin6_flowinfo=0: strace 6.x shows the byte-order conversion, 4.x the value"),
+    SOCKLEN_INOUT(Stage.CALL, "socklen-in-out",
+            "socklen '[112 => 28]' printed as '[28]': strace 6.x shows the value passed in and the value returned, 4.x only the latter"),
+    PORT(Stage.CALL, "port",
+            "non-zero ports replaced by <port> (htons(0) kept): the listen port is a flag and peer ports are ephemeral"),
+    PEER_ADDR(Stage.CALL, "peer-addr",
+            "addresses of accepted conns (accept4 peer, their getsockname/getpeername) replaced by <addr>, family and lengths kept: they depend on where the client ran; the listener's own address is kept"),
+    SOMAXCONN(Stage.CALL, "somaxconn",
+            "the /proc/sys/net/core/somaxconn value read, its length, the second read's size (first size - length) and the listen backlog equal to it (capped at 65535) replaced by <somaxconn> tokens: machine setting"),
+    PAYLOAD(Stage.CALL, "payload",
+            "bytes read/written on sockets replaced by \"…\", the byte counts kept: the client's data is not the server's behaviour"),
+    POINTER(Stage.CALL, "pointer",
+            "pointers (0x... with 5+ hex digits) replaced by …: addresses differ between runs and runtimes"),
+    EPOLL_WAIT_LIST(Stage.CALL, "epoll-wait-list",
+            "epoll_wait results printed as a list [..] / []: strace 4.x printed {{...}} / {}"),
+    EPOLL_EVENT_FORM(Stage.CALL, "epoll-event-form",
+            "epoll_event printed as {FLAGS, data}: strace 6.x prints {events=FLAGS, data=...}, 4.x {FLAGS, {u32=..., u64=...}}"),
+    EPOLL_DATA(Stage.CALL, "epoll-data",
+            "epoll_event data replaced by …: Go stores a pointer there, ffm-echo the fd; only the event flags are behaviour"),
+    EPOLL_PWAIT_SIGSETSIZE(Stage.CALL, "epoll-pwait-sigsetsize",
+            "epoll_pwait's sigsetsize replaced by … when sigmask is NULL: the kernel ignores it and Go leaves a stale register there"),
+
+    // --- TransferFolder: a connection's data transfer ------------------------------------------
+    TRANSFER_FOLD(Stage.FOLD, "transfer-fold",
+            "a conn's reads/writes from its first read or write to EOF or error folded into its shape: call forms, echo property, bytes in and out (round counts are timing)"),
+    EAGAIN_WAIT_FOLD(Stage.FOLD, "eagain-wait-fold",
+            "inside a transfer, EAGAIN + epoll_wait(epollN, ..., 128, 0|-1)* + the same call retried folded away: whether data was already there is timing (an EAGAIN that is not retried stays)"),
+    TRANSFER_POLL_FOLD(Stage.FOLD, "transfer-poll-fold",
+            "inside a transfer, epoll_wait(epollN, ..., 128, 0|-1) between two data calls folded away: scheduler polls whose number is timing (other maxevents/timeouts stay)");
+
+    /** Where a rule is applied. */
+    public enum Stage { PARSE, STORY, CALL, FOLD }
+
+    private final Stage stage;
+    private final String id;
+    private final String why;
+
+    Rule(Stage stage, String id, String why) {
+        this.stage = stage;
+        this.id = id;
+        this.why = why;
+    }
+
+    public Stage stage() { return stage; }
+
+    /** Short kebab-case name printed by --explain. */
+    public String id() { return id; }
+
+    /** One line: what the rule does and why it is safe. */
+    public String why() { return why; }
+
+    /**
+     * Applies a {@link Stage#CALL} rule to one call draft and returns how many times it fired
+     * (0 when it did not apply). Other stages return 0: their owner applies them.
+     */
+    int apply(CallDraft call, Normalizer.State state) {
+        return switch (this) {
+            case ERRNO_TEXT -> CallRules.errnoText(call);
+            case PF_TO_AF -> CallRules.pfToAf(call);
+            case SOCKADDR_FIELD_ORDER -> CallRules.sockaddrFieldOrder(call);
+            case FLOWINFO_HTONL -> CallRules.flowinfoHtonl(call);
+            case SOCKLEN_INOUT -> CallRules.socklenInOut(call);
+            case PORT -> CallRules.port(call);
+            case PEER_ADDR -> CallRules.peerAddr(call);
+            case SOMAXCONN -> CallRules.somaxconn(call, state);
+            case PAYLOAD -> CallRules.payload(call);
+            case POINTER -> CallRules.pointer(call);
+            case EPOLL_EVENT_FORM -> CallRules.epollEventForm(call);
+            case EPOLL_DATA -> CallRules.epollData(call);
+            case EPOLL_WAIT_LIST -> CallRules.epollWaitList(call);
+            case EPOLL_PWAIT_SIGSETSIZE -> CallRules.epollPwaitSigsetsize(call);
+            default -> 0;
+        };
+    }
+}

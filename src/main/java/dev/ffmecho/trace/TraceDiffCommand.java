@@ -1,0 +1,131 @@
+package dev.ffmecho.trace;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]}
+ *
+ * <p>Normalizes an strace of ffm-echo and a reference trace of the Go program and diffs them.
+ * Exit 0: same sequence; 1: different; 2: bad usage or unusable input, reported as one line on
+ * stderr that names the problem and the fix (never a stack trace).
+ */
+public final class TraceDiffCommand {
+    private TraceDiffCommand() {}
+
+    static final String USAGE =
+            "usage: ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]";
+
+    /** Parsed command line. */
+    record Options(String actual, String reference, String html, boolean explain, boolean sideBySide, boolean help) {}
+
+    /** args = everything after "trace-diff". Returns the exit code: 0 equal, 1 different, 2 unreadable input / bad usage. */
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        try {
+            Options o = parse(args);
+            if (o.help()) {
+                out.println(USAGE);
+                out.println("Compares the network syscalls of an strace -f capture of ffm-echo with the Go reference;"
+                        + " exit 0 equal, 1 different, 2 bad input.");
+                return 0;
+            }
+            // The actual trace first: when both are unusable, the user's own file is the likelier fix.
+            NormalizedTrace actual = NormalizedTrace.load(Path.of(o.actual()));
+            References.Loaded ref = References.load(o.reference());
+            DiffReport report = new DiffReport(ref.trace(), ref.label(), actual, o.actual());
+            if (o.html() != null) writeHtml(Path.of(o.html()), HtmlRenderer.render(report));
+            if (report.equal()) {
+                out.println(report.verdict());
+            } else if (o.sideBySide()) {
+                SideBySideRenderer.render(report, out);
+            } else {
+                UnifiedRenderer.render(report, out);
+            }
+            if (o.explain()) ExplainRenderer.render(report, out);
+            if (o.html() != null) out.println("trace-diff: side-by-side HTML written to " + o.html());
+            out.flush();
+            return report.equal() ? 0 : 1;
+        } catch (UsageException e) {
+            err.println("trace-diff: " + e.getMessage());
+        } catch (TraceParseException e) {
+            err.println("trace-diff: " + e.oneLine());
+        } catch (InvalidPathException e) {
+            err.println("trace-diff: invalid path " + e.getInput() + " (" + e.getReason() + "); " + USAGE);
+        } catch (OutOfMemoryError e) {
+            err.println("trace-diff: out of memory reading the trace; give the JVM more heap (-Xmx) or trim the trace");
+        } catch (RuntimeException | StackOverflowError e) {
+            err.println("trace-diff: internal error (" + e + "); please report it with the trace file");
+        }
+        err.flush();
+        return 2;
+    }
+
+    static Options parse(List<String> args) throws UsageException {
+        String actual = null;
+        String reference = References.DEFAULT;
+        String html = null;
+        boolean explain = false;
+        boolean sideBySide = false;
+        if (args == null) args = List.of();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a == null) throw new UsageException("empty argument; " + USAGE);
+            String value = null;
+            String flag = a;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                flag = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            }
+            switch (flag) {
+                case "-h", "--help" -> {
+                    return new Options(null, null, null, false, false, true);
+                }
+                case "--explain" -> explain = noValue(flag, value);
+                case "--side-by-side" -> sideBySide = noValue(flag, value);
+                case "--reference", "--html" -> {
+                    if (value == null) {
+                        if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
+                            throw new UsageException(flag + " needs a value; " + USAGE);
+                        }
+                        value = args.get(++i);
+                    }
+                    if (value.isEmpty()) throw new UsageException(flag + " needs a value; " + USAGE);
+                    if (flag.equals("--reference")) reference = value; else html = value;
+                }
+                default -> {
+                    if (a.startsWith("-") && !a.equals("-")) {
+                        throw new UsageException("unknown option " + a + "; " + USAGE);
+                    }
+                    if (actual != null) {
+                        throw new UsageException("one ACTUAL trace expected, got " + actual + " and " + a + "; " + USAGE);
+                    }
+                    if (a.isEmpty()) throw new UsageException("empty ACTUAL file name; " + USAGE);
+                    actual = a;
+                }
+            }
+        }
+        if (actual == null) throw new UsageException("missing ACTUAL (the strace -f -o output of ffm-echo); " + USAGE);
+        if (actual.equals("-")) throw new UsageException("reading a trace from stdin is not supported; pass the file; " + USAGE);
+        return new Options(actual, reference, html, explain, sideBySide, false);
+    }
+
+    private static boolean noValue(String flag, String value) throws UsageException {
+        if (value != null) throw new UsageException(flag + " takes no value; " + USAGE);
+        return true;
+    }
+
+    private static void writeHtml(Path file, String html) throws UsageException {
+        try {
+            Files.writeString(file, html, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UsageException("cannot write " + file + " (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + "); pass --html a writable path");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.ffmecho.trace;
+
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * The default output: a unified diff of the normalized lines. '-' lines are the reference's (the
+ * Go program's), '+' lines ours; each shows the source line number in its own file, and changed
+ * lines also show the raw strace text they came from, so a reader can check the normalization.
+ */
+final class UnifiedRenderer {
+    private UnifiedRenderer() {}
+
+    static final int CONTEXT = 3;
+
+    static void render(DiffReport r, PrintStream out) {
+        out.println("--- reference: " + r.referenceLabel + "  (" + DiffReport.describe(r.reference) + ")");
+        out.println("+++ actual:    " + r.actualLabel + "  (" + DiffReport.describe(r.actual) + ")");
+        out.println(r.verdict());
+        List<MyersDiff.Op> ops = r.ops;
+        int width = lineWidth(r);
+        int i = 0;
+        while (i < ops.size()) {
+            if (ops.get(i).type() == MyersDiff.Type.EQUAL) {
+                i++;
+                continue;
+            }
+            int start = Math.max(0, i - CONTEXT);
+            int end = i;
+            // extend the hunk while the next change is within 2*CONTEXT equal lines
+            while (true) {
+                while (end < ops.size() && ops.get(end).type() != MyersDiff.Type.EQUAL) end++;
+                int next = end;
+                while (next < ops.size() && ops.get(next).type() == MyersDiff.Type.EQUAL) next++;
+                if (next < ops.size() && next - end <= 2 * CONTEXT) {
+                    end = next;
+                } else {
+                    end = Math.min(ops.size(), end + CONTEXT);
+                    break;
+                }
+            }
+            out.println(hunkHeader(ops.subList(start, end)));
+            for (int k = start; k < end; k++) printOp(r, ops.get(k), width, out);
+            i = end;
+        }
+        printTrailer("reference", r.reference, out);
+        printTrailer("actual", r.actual, out);
+    }
+
+    private static String hunkHeader(List<MyersDiff.Op> hunk) {
+        int aFirst = -1;
+        int aCount = 0;
+        int bFirst = -1;
+        int bCount = 0;
+        for (MyersDiff.Op op : hunk) {
+            if (op.a() >= 0) {
+                if (aFirst < 0) aFirst = op.a();
+                aCount++;
+            }
+            if (op.b() >= 0) {
+                if (bFirst < 0) bFirst = op.b();
+                bCount++;
+            }
+        }
+        return "@@ -" + (aFirst + 1) + "," + aCount + " +" + (bFirst + 1) + "," + bCount + " @@";
+    }
+
+    private static int lineWidth(DiffReport r) {
+        int w = 4;
+        for (Entry e : r.reference.compared()) w = Math.max(w, e.lineRef().length());
+        for (Entry e : r.actual.compared()) w = Math.max(w, e.lineRef().length());
+        return w;
+    }
+
+    private static void printOp(DiffReport r, MyersDiff.Op op, int w, PrintStream out) {
+        Entry ref = r.ref(op);
+        Entry act = r.act(op);
+        switch (op.type()) {
+            case EQUAL -> out.println("  " + pad(ref.lineRef(), w) + " " + pad(act.lineRef(), w) + "  " + act.text());
+            case DELETE -> {
+                out.println("- " + pad(ref.lineRef(), w) + " " + pad("", w) + "  " + ref.text());
+                printRaw(ref, w, out);
+            }
+            case INSERT -> {
+                out.println("+ " + pad("", w) + " " + pad(act.lineRef(), w) + "  " + act.text());
+                printRaw(act, w, out);
+            }
+        }
+    }
+
+    private static void printRaw(Entry e, int w, PrintStream out) {
+        String raw = e.raw();
+        if (raw == null) return;
+        out.println("  " + pad("", 2 * w + 1) + "  . raw: " + truncate(raw.strip(), 240));
+    }
+
+    private static void printTrailer(String side, NormalizedTrace t, PrintStream out) {
+        if (t.trailer().isEmpty()) return;
+        out.println("after " + t.cutWhat() + " at " + side + " line " + t.cutLine() + " (not compared):");
+        for (Entry e : t.trailer()) out.println("  " + pad(e.lineRef(), 6) + "  " + e.text());
+    }
+
+    static String pad(String s, int w) {
+        return s.length() >= w ? s : s + " ".repeat(w - s.length());
+    }
+
+    static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "…";
+    }
+}
