@@ -1,0 +1,143 @@
+package dev.ffmecho.it;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The real jar as a user runs it: exit codes and the one-line messages for bad input. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class CliIT {
+    private static void assertOneLineError(Jar.Result r, String expected) {
+        assertEquals(2, r.status(), r.toString());
+        assertTrue(r.stderr().startsWith("ffm-echo: "), r.stderr());
+        assertTrue(r.stderr().contains(expected), r.stderr());
+        assertEquals(1, r.stderr().lines().count(), "exactly one line, no stack trace: " + r.stderr());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--listen :99999|port 99999 out of range",
+            "--listen nohost:1|unknown host \"nohost\"",
+            "--frobnicate|unknown flag --frobnicate",
+    })
+    void badInputExits2WithOneLine(String args, String expected) throws Exception {
+        assertOneLineError(Jar.run(Jar.command(args.split(" "))), expected);
+    }
+
+    @Test
+    void aSecondInstanceOnTheSamePortReportsEaddrinuse() throws Exception {
+        int port = Jar.freePort();
+        Process first = new ProcessBuilder(Jar.command("--listen", "127.0.0.1:" + port, "--quiet")).start();
+        try {
+            awaitListening(port);
+            Jar.Result second = Jar.run(Jar.command("--listen", "127.0.0.1:" + port));
+            assertOneLineError(second, "bind: EADDRINUSE (Address already in use)");
+            assertTrue(second.stderr().contains("choose another port"), second.stderr());
+        } finally {
+            first.toHandle().destroy(); // SIGTERM, to the PID we started
+            assertTrue(first.waitFor(10, TimeUnit.SECONDS));
+            assertEquals(0, first.exitValue(), "SIGTERM is a clean exit");
+        }
+    }
+
+    @Test
+    void servesEchoAndExitsZeroOnSigterm() throws Exception {
+        int port = Jar.freePort();
+        Process server = new ProcessBuilder(Jar.command("--listen", ":" + port)).start();
+        try {
+            awaitListening(port);
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.getOutputStream().write("hello\n".getBytes());
+                s.shutdownOutput();
+                assertArrayEquals("hello\n".getBytes(), s.getInputStream().readAllBytes());
+            }
+        } finally {
+            server.toHandle().destroy(); // SIGTERM, without closing our ends of its pipes
+            assertTrue(server.waitFor(10, TimeUnit.SECONDS));
+        }
+        assertEquals(0, server.exitValue());
+        try (InputStream out = server.getInputStream()) {
+            assertEquals("--> binding to :" + port + "\n.", new String(out.readAllBytes()));
+        }
+    }
+
+    @Test
+    void helpAndVersion() throws Exception {
+        Jar.Result help = Jar.run(Jar.command("--help"));
+        assertEquals(0, help.status());
+        assertTrue(help.stdout().contains("usage:"));
+        Jar.Result version = Jar.run(Jar.command("--version"));
+        assertEquals(0, version.status());
+        assertTrue(version.stdout().matches("ffm-echo \\d+\\.\\d+\\.\\d+ \\(Java .*\\)\\n"), version.stdout());
+    }
+
+    @Test
+    void plainJavaDashJarNeedsNoFlagBecauseTheManifestEnablesNativeAccess() throws Exception {
+        int port = Jar.freePort();
+        Process server = new ProcessBuilder(Jar.JAVA, "-jar", Jar.PATH.toString(), "--listen", "127.0.0.1:" + port, "--quiet").start();
+        try {
+            awaitListening(port);
+        } finally {
+            server.toHandle().destroy(); // SIGTERM, without closing our ends of its pipes
+            assertTrue(server.waitFor(10, TimeUnit.SECONDS));
+        }
+        assertEquals(0, server.exitValue());
+        String stderr = new String(server.getErrorStream().readAllBytes());
+        assertEquals("", stderr, "no restricted-method warning");
+    }
+
+    @Test
+    void withoutNativeAccessItSaysHowToEnableIt() throws Exception {
+        Jar.Result r = Jar.run(List.of(Jar.JAVA, "-cp", Jar.PATH.toString(), "dev.ffmecho.cli.Main", "--listen", ":0"));
+        assertOneLineError(r, "--enable-native-access=ALL-UNNAMED");
+    }
+
+    @Test
+    void anOldJavaGetsOneLineInsteadOfUnsupportedClassVersionError() throws Exception {
+        Path java17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(java17), "no JDK 17 on this machine to play the old Java");
+        Jar.Result r = Jar.run(List.of(java17.toString(), "-jar", Jar.PATH.toString()));
+        assertOneLineError(r, "needs Java 22 or newer");
+    }
+
+    /** Waits until something accepts TCP connections on 127.0.0.1:port (bounded: 20 s). */
+    static void awaitListening(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(Path.of("/proc/net/tcp")) && listening(port)) return;
+            Thread.sleep(50);
+        }
+        throw new AssertionError("nothing listening on port " + port + " after 20 s");
+    }
+
+    /** Reads /proc/net/tcp{,6} rather than connecting, so no connection reaches the server. */
+    private static boolean listening(int port) {
+        String hexPort = String.format(":%04X ", port);
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            try {
+                for (String line : Files.readAllLines(Path.of(table))) {
+                    // state 0A = LISTEN
+                    if (line.contains(hexPort) && line.trim().split("\\s+")[3].equals("0A")
+                            && line.trim().split("\\s+")[1].endsWith(hexPort.trim())) {
+                        return true;
+                    }
+                }
+            } catch (java.io.IOException ignored) {
+                // table absent (no IPv6): check the other
+            }
+        }
+        return false;
+    }
+}
