@@ -1,0 +1,153 @@
+package dev.ffmecho.it;
+
+import dev.ffmecho.Tools;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The real jar under {@code strace -f -o FILE}, as SPEC §1 tells users to run it. Knows when the
+ * server is parked in a blocking {@code epoll_wait} by reading {@code /proc/PID/task/TID/syscall}
+ * (not by sleeping), so that the traced sequence does not depend on timing, and stops it with
+ * SIGTERM sent to the java PID it started.
+ */
+final class StracedServer implements AutoCloseable {
+    private static final int SYS_EPOLL_WAIT = 232; // x86_64
+    private static final long WAIT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    final Path trace;
+    final int port;
+    private final Process strace;
+    private final ProcessHandle java;
+
+    private StracedServer(Path trace, int port, Process strace, ProcessHandle java) {
+        this.trace = trace;
+        this.port = port;
+        this.strace = strace;
+        this.java = java;
+    }
+
+    /** Starts {@code strace -f -o TRACE java … -jar ffm-echo.jar --listen HOST:PORT} on a free port. */
+    static StracedServer start(Path dir, String host) throws IOException, InterruptedException {
+        String straceBin = Tools.require("strace", "prove syscall fidelity by tracing the real jar");
+        int port = Jar.freePort();
+        Path trace = dir.resolve("run.strace");
+        List<String> cmd = new ArrayList<>(List.of(straceBin, "-f", "-o", trace.toString()));
+        cmd.addAll(Jar.command("--listen", host + ":" + port));
+        Process strace = new ProcessBuilder(cmd)
+                .redirectOutput(dir.resolve("stdout.txt").toFile())
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+        ProcessHandle java = awaitChild(strace);
+        StracedServer server = new StracedServer(trace, port, strace, java);
+        server.awaitBlockedInEpollWait();
+        return server;
+    }
+
+    private static ProcessHandle awaitChild(Process strace) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT_LIMIT_NANOS;
+        while (System.nanoTime() < deadline) {
+            Optional<ProcessHandle> child = strace.children().findFirst();
+            if (child.isPresent()) return child.get();
+            assertTrue(strace.isAlive(), "strace exited early: is ptrace permitted here?");
+            Thread.sleep(20);
+        }
+        throw new AssertionError("strace started no child within 30 s");
+    }
+
+    /**
+     * Waits until a thread of the server is inside {@code epoll_wait(…, -1)}: the accept loop is
+     * parked. /proc/PID/task/TID/syscall holds "NR arg1 … arg6 sp pc" for a thread in a syscall;
+     * the timeout is arg4, an int, so its low 32 bits are all ones for -1.
+     */
+    void awaitBlockedInEpollWait() throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT_LIMIT_NANOS;
+        while (System.nanoTime() < deadline) {
+            assertTrue(java.isAlive(), "the server exited: " + stderr());
+            if (blockedInEpollWait()) return;
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the server never blocked in epoll_wait(…, -1) within 30 s");
+    }
+
+    private boolean blockedInEpollWait() {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(java.pid()), "task"))) {
+            for (Path task : tasks.toList()) {
+                String[] f;
+                try {
+                    f = Files.readString(task.resolve("syscall")).trim().split(" ");
+                } catch (IOException gone) {
+                    continue; // the thread exited meanwhile
+                }
+                if (f.length >= 5 && f[0].equals(Integer.toString(SYS_EPOLL_WAIT))
+                        && (Long.decode(f[4]) & 0xffff_ffffL) == 0xffff_ffffL) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** Number of TCP/UDP/UNIX sockets the server holds open. */
+    int openSockets() throws IOException {
+        try (var fds = Files.list(Path.of("/proc", Long.toString(java.pid()), "fd"))) {
+            int n = 0;
+            for (Path fd : fds.toList()) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().startsWith("socket:")) n++;
+                } catch (IOException gone) {
+                    // closed meanwhile
+                }
+            }
+            return n;
+        }
+    }
+
+    /** Waits until the server holds {@code count} sockets (e.g. the listener only, after a close). */
+    void awaitOpenSockets(int count) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + WAIT_LIMIT_NANOS;
+        while (openSockets() != count) {
+            assertTrue(System.nanoTime() < deadline, "the server still holds " + openSockets() + " sockets, expected " + count);
+            Thread.sleep(20);
+        }
+    }
+
+    String stderr() {
+        try {
+            return Files.readString(trace.resolveSibling("stderr.txt"));
+        } catch (IOException e) {
+            return "(no stderr: " + e + ")";
+        }
+    }
+
+    String stdout() throws IOException {
+        return Files.readString(trace.resolveSibling("stdout.txt"));
+    }
+
+    /** SIGTERM to the java PID; the server drains and exits 0, and strace exits with it. */
+    int stop() throws InterruptedException {
+        java.destroy();
+        assertTrue(strace.waitFor(30, TimeUnit.SECONDS), "strace/java did not exit within 30 s of SIGTERM");
+        return strace.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (java.isAlive()) java.destroyForcibly();
+        if (strace.isAlive() && !strace.waitFor(10, TimeUnit.SECONDS)) strace.destroyForcibly();
+    }
+
+    static void assertCleanExit(StracedServer server) throws InterruptedException {
+        assertEquals(0, server.stop(), "exit status after SIGTERM; stderr: " + server.stderr());
+    }
+}
