@@ -91,6 +91,7 @@ final class TransferFolder {
             if (d == null) continue;
             Span span = new Span(d.conn);
             span.walk(calls, i, consumed, handled);
+            if (span.sources.isEmpty()) continue;  // nothing folded (a lone unretried EAGAIN): stays as is
             insertBefore.put(i, span.summary());
             counts.inc(Rule.TRANSFER_FOLD);
         }
