@@ -123,9 +123,12 @@ public final class TraceDiffCommand {
     private static void writeHtml(Path file, String html) throws UsageException {
         try {
             Files.writeString(file, html, StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UsageException("cannot write " + file + ": its directory does not exist; pass --html a writable path");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UsageException("cannot write " + file + ": permission denied; pass --html a writable path");
         } catch (IOException e) {
-            throw new UsageException("cannot write " + file + " (" + e.getClass().getSimpleName() + ": "
-                    + e.getMessage() + "); pass --html a writable path");
+            throw new UsageException("cannot write " + file + " (" + e.getMessage() + "); pass --html a writable path");
         }
     }
 }
