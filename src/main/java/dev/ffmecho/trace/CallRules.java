@@ -184,6 +184,15 @@ final class CallRules {
         return eachEpollEvent(c, parts -> parts.get(1).equals(ELLIPSIS) ? parts : List.of(parts.get(0), ELLIPSIS));
     }
 
+    /** EPOLL_CTL_DEL ignores its event (Linux >= 2.6.9): only NULL versus a pointer is behaviour. */
+    static int epollCtlDelEvent(CallDraft c) {
+        if (!c.name.equals("epoll_ctl") || !"EPOLL_CTL_DEL".equals(c.arg(1)) || c.args.size() < 4) return 0;
+        String ev = c.arg(3);
+        if (ev.equals("NULL") || ev.equals(ELLIPSIS)) return 0;
+        c.args.set(3, ELLIPSIS);
+        return 1;
+    }
+
     /** Go's epoll_pwait leaves the 6th register stale; the kernel ignores it when sigmask is NULL. */
     static int epollPwaitSigsetsize(CallDraft c) {
         if (!(c.name.equals("epoll_pwait") || c.name.equals("epoll_pwait2"))) return 0;

@@ -68,6 +68,8 @@ final class NetworkStory implements Consumer<TraceEvent> {
         return errno != null && INTERRUPTED.contains(errno);
     }
 
+    private static final Set<String> INET_DOMAINS = Set.of("AF_INET", "AF_INET6", "PF_INET", "PF_INET6");
+
     static final String SOMAXCONN_PATH = "\"/proc/sys/net/core/somaxconn\"";
     /** Rendered for an fd argument of a kept call that is not part of the story. */
     static final String FOREIGN_FD = "fd?";
@@ -128,9 +130,12 @@ final class NetworkStory implements Consumer<TraceEvent> {
         String name = s.name();
 
         // Births. A failed network birth (socket() = -1 EAFNOSUPPORT) is still part of the story.
+        // Only inet sockets are: glibc's nscd probe at JVM start (AF_UNIX socket + connect) and the
+        // JVM attach listener are runtime, and accept counts only on a socket of the story.
         boolean networkBirth = switch (name) {
-            case "socket", "socketpair", "accept", "accept4", "epoll_create", "epoll_create1", "pipe", "pipe2",
-                    "eventfd", "eventfd2" -> true;
+            case "socket" -> !args.isEmpty() && INET_DOMAINS.contains(args.get(0));
+            case "accept", "accept4" -> mapped.touched;
+            case "epoll_create", "epoll_create1", "pipe", "pipe2", "eventfd", "eventfd2" -> true;
             case "openat" -> args.size() > 1 && args.get(1).equals(SOMAXCONN_PATH);
             case "open" -> !args.isEmpty() && args.get(0).equals(SOMAXCONN_PATH);
             default -> false;
@@ -148,13 +153,6 @@ final class NetworkStory implements Consumer<TraceEvent> {
                     if (p != null) {
                         String[] roles = fds.pipeBirth(p[0], p[1]);
                         args.set(0, "[" + roles[0] + ", " + roles[1] + "]");
-                        roleHits += 2;
-                    }
-                }
-                case "socketpair" -> {
-                    int[] p = args.size() < 4 ? null : ArgList.intPair(args.get(3));
-                    if (p != null) {
-                        args.set(3, "[" + fds.birth("sock", p[0]) + ", " + fds.birth("sock", p[1]) + "]");
                         roleHits += 2;
                     }
                 }

@@ -23,7 +23,7 @@ public enum Rule {
 
     // --- NetworkStory: which calls are the network story ---------------------------------------
     RUNTIME_NOISE(Stage.STORY, "runtime-noise",
-            "calls not on an fd born of socket/accept4/epoll_create1/pipe2/eventfd2/somaxconn openat dropped (JVM or Go runtime: mmap, futex, jars, libraries, reused fd numbers)"),
+            "calls not on an fd born of an inet socket/accept4/epoll_create1/pipe2/eventfd2/somaxconn openat dropped (JVM or Go runtime: mmap, futex, jars, libraries, glibc's AF_UNIX nscd probe, reused fd numbers)"),
     FD_ROLE(Stage.STORY, "fd-role",
             "fd numbers replaced by role names by birth order (somaxconn, sockN, epollN, connN, pipeNr/w): the numbers depend on what else the runtime had open"),
     INTERRUPTED_RETRY(Stage.STORY, "interrupted-retry",
@@ -54,6 +54,8 @@ public enum Rule {
             "the /proc/sys/net/core/somaxconn value read, its length, the second read's size (first size - length) and the listen backlog equal to it (capped at 65535) replaced by <somaxconn> tokens: machine setting"),
     PAYLOAD(Stage.CALL, "payload",
             "bytes read/written on sockets replaced by \"…\", the byte counts kept: the client's data is not the server's behaviour"),
+    EPOLL_CTL_DEL_EVENT(Stage.CALL, "epoll-ctl-del-event",
+            "epoll_ctl(EPOLL_CTL_DEL)'s event argument replaced by … (NULL kept): the kernel ignores it; strace 6.x prints only its address, 4.x printed the zeroed struct"),
     POINTER(Stage.CALL, "pointer",
             "pointers (0x... with 5+ hex digits) replaced by …: addresses differ between runs and runtimes"),
     EPOLL_WAIT_LIST(Stage.CALL, "epoll-wait-list",
@@ -113,6 +115,7 @@ public enum Rule {
             case EPOLL_EVENT_FORM -> CallRules.epollEventForm(call);
             case EPOLL_DATA -> CallRules.epollData(call);
             case EPOLL_WAIT_LIST -> CallRules.epollWaitList(call);
+            case EPOLL_CTL_DEL_EVENT -> CallRules.epollCtlDelEvent(call);
             case EPOLL_PWAIT_SIGSETSIZE -> CallRules.epollPwaitSigsetsize(call);
             default -> 0;
         };

@@ -74,6 +74,21 @@ class NetworkStoryTest {
     }
 
     @Test
+    void nonInetSocketsAndTheirAcceptsAreRuntimeNoise() {
+        List<String> lines = Fixtures.normLines(
+                // glibc's nscd probe when the JVM looks up the user name at start
+                "15161 socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0) = 4",
+                "15161 connect(4, {sa_family=AF_UNIX, sun_path=\"/var/run/nscd/socket\"}, 110) = -1 ENOENT (No such file or directory)",
+                "15161 close(4)                          = 0",
+                // the JVM attach listener
+                "15170 socket(AF_UNIX, SOCK_STREAM, 0) = 9",
+                "15170 accept(9, NULL, NULL) = 10",
+                "15170 read(10, \"1\\0\", 1) = 1",
+                "15161 socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 4");
+        assertEquals(List.of("socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = sock1"), lines);
+    }
+
+    @Test
     void keepsFailedNetworkBirths() {
         List<String> lines = Fixtures.normLines(
                 "socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = -1 EAFNOSUPPORT (Address family not supported by protocol)",

@@ -59,7 +59,7 @@ class NormalizerTest {
                 "epoll_wait(epoll1, [{EPOLLIN, …}], 128, -1) = 1",
                 "accept4(sock1, {sa_family=AF_INET6, sin6_port=htons(<port>), sin6_flowinfo=0, inet_pton(AF_INET6, <addr>, &sin6_addr), sin6_scope_id=0}, [28], SOCK_CLOEXEC|SOCK_NONBLOCK) = conn1",
                 "getsockname(conn1, {sa_family=AF_INET6, sin6_port=htons(<port>), sin6_flowinfo=0, inet_pton(AF_INET6, <addr>, &sin6_addr), sin6_scope_id=0}, [28]) = 0",
-                "epoll_ctl(epoll1, EPOLL_CTL_DEL, conn1, {0, …}) = 0"), v6.lines());
+                "epoll_ctl(epoll1, EPOLL_CTL_DEL, conn1, …) = 0"), v6.lines());
         // which rules fired on which side
         assertEquals(1, v4.counts().get(Rule.PF_TO_AF));
         assertEquals(0, v6.counts().get(Rule.PF_TO_AF));
@@ -69,10 +69,12 @@ class NormalizerTest {
         assertEquals(4, v6.counts().get(Rule.FLOWINFO_HTONL));
         assertEquals(0, v4.counts().get(Rule.SOCKLEN_INOUT));
         assertEquals(3, v6.counts().get(Rule.SOCKLEN_INOUT));
-        assertEquals(3, v4.counts().get(Rule.EPOLL_DATA));
-        assertEquals(3, v6.counts().get(Rule.EPOLL_DATA));
+        assertEquals(2, v4.counts().get(Rule.EPOLL_DATA));
+        assertEquals(2, v6.counts().get(Rule.EPOLL_DATA));
         assertEquals(0, v4.counts().get(Rule.EPOLL_EVENT_FORM));
-        assertEquals(3, v6.counts().get(Rule.EPOLL_EVENT_FORM));
+        assertEquals(2, v6.counts().get(Rule.EPOLL_EVENT_FORM));
+        assertEquals(1, v4.counts().get(Rule.EPOLL_CTL_DEL_EVENT));
+        assertEquals(1, v6.counts().get(Rule.EPOLL_CTL_DEL_EVENT));
         assertEquals(2, v4.counts().get(Rule.EPOLL_WAIT_LIST));
         assertEquals(0, v6.counts().get(Rule.EPOLL_WAIT_LIST));
         assertEquals(4, v4.counts().get(Rule.PORT));
@@ -168,6 +170,21 @@ class NormalizerTest {
         assertEquals("fcntl(somaxconn, F_GETFL) = 0x8000 (flags O_RDONLY|O_LARGEFILE)", last(t),
                 "a return value is not a pointer");
         assertEquals(1, t.counts().get(Rule.POINTER));
+    }
+
+    @Test
+    void epollCtlDelEventIsIgnoredButNullStays() {
+        NormalizedTrace t = trace(SOCK, "epoll_create1(EPOLL_CLOEXEC) = 4",
+                "epoll_ctl(4, EPOLL_CTL_DEL, 3, 0x7f071032d160) = 0",           // strace 6.x: address only
+                "epoll_ctl(4, EPOLL_CTL_DEL, 3, {0, {u32=0, u64=0}}) = 0",     // strace 4.x: the zeroed struct
+                "epoll_ctl(4, EPOLL_CTL_DEL, 3, NULL) = 0",
+                "epoll_ctl(4, EPOLL_CTL_MOD, 3, {events=EPOLLIN, data={u32=3, u64=3}}) = 0");
+        assertEquals(List.of(
+                "epoll_ctl(epoll1, EPOLL_CTL_DEL, sock1, …) = 0",
+                "epoll_ctl(epoll1, EPOLL_CTL_DEL, sock1, …) = 0",
+                "epoll_ctl(epoll1, EPOLL_CTL_DEL, sock1, NULL) = 0",
+                "epoll_ctl(epoll1, EPOLL_CTL_MOD, sock1, {EPOLLIN, …}) = 0"), t.lines().subList(2, 6));
+        assertEquals(2, t.counts().get(Rule.EPOLL_CTL_DEL_EVENT));
     }
 
     @Test

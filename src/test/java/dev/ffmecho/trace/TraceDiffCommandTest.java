@@ -52,6 +52,15 @@ class TraceDiffCommandTest {
         assertEquals("", r.err());
     }
 
+    /** A real strace 6.1 capture of the ffm-echo jar (trimmed, see its header) matches too. */
+    @Test
+    void aRealCaptureOfFfmEchoMatchesTheReference() {
+        Fixtures.Run r = Fixtures.run(ours(Fixtures.resource("ffm-echo-captured-6.1.strace")).toString(), "--explain");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().lines().findFirst().orElseThrow().contains("matches go1.6"), r.out());
+        assertTrue(r.out().contains("runtime-noise"), r.out());
+    }
+
     @Test
     void mutationListenerWithoutNonblockIsCaught() {
         String t = Fixtures.replaceOnce(Fixtures.ffmEchoGo16(),
