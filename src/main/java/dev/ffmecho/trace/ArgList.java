@@ -117,13 +117,21 @@ final class ArgList {
         return sb.toString();
     }
 
-    /** Parses a plain decimal fd/size argument, or returns -1 when the argument is anything else. */
+    /**
+     * Parses a plain decimal fd/size argument, or returns -1 when the argument is anything else.
+     * An fd decorated by strace -y/-yy ({@code 5<socket:[1234]>}, {@code 3</etc/passwd>}) counts
+     * as its number: the decoration is what the fd is, which the story works out by itself.
+     */
     static int plainInt(String arg) {
-        if (arg == null || arg.isEmpty() || arg.length() > 9) return -1;
-        for (int i = 0; i < arg.length(); i++) {
+        if (arg == null || arg.isEmpty()) return -1;
+        int end = arg.length();
+        int lt = arg.indexOf('<');
+        if (lt > 0 && arg.endsWith(">")) end = lt;
+        if (end > 9) return -1;
+        for (int i = 0; i < end; i++) {
             if (!Character.isDigit(arg.charAt(i))) return -1;
         }
-        return Integer.parseInt(arg);
+        return Integer.parseInt(arg.substring(0, end));
     }
 
     /** {@code [6, 7]} (pipe2/socketpair output) as two ints, or null. */

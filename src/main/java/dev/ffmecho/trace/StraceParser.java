@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -44,6 +43,7 @@ public final class StraceParser {
     private static final Pattern ERRNO = Pattern.compile("^([A-Z][A-Z0-9_]+)(?:\\s+\\((.*)\\))?$");
     private static final Pattern SIGNAL = Pattern.compile("^--- (SIG[A-Z0-9_+-]+)\\b.*---$");
     private static final Pattern KILLED = Pattern.compile("^\\+\\+\\+ killed by (SIG[A-Z0-9_+-]+)\\b.*\\+\\+\\+$");
+    private static final Pattern DECORATED_FD = Pattern.compile("^(\\d+)<.*>$");
     private static final String UNFINISHED = "<unfinished ...>";
 
     private final String source;
@@ -257,6 +257,8 @@ public final class StraceParser {
         if (result.isEmpty()) return false;
         int sp = result.indexOf(' ');
         String ret = sp < 0 ? result : result.substring(0, sp);
+        Matcher decorated = DECORATED_FD.matcher(ret);
+        if (decorated.matches()) ret = decorated.group(1);  // strace -y: "5<socket:[1234]>"
         String tail = sp < 0 ? "" : result.substring(sp + 1).strip();
         String errno = null;
         String errnoText = null;
@@ -279,10 +281,5 @@ public final class StraceParser {
     private void emitNeverResumed(Pending p) {
         syscalls++;
         sink.accept(new Syscall(p.pid, p.name, p.head, p.head, null, null, null, null, p.line, 0, p.raw));
-    }
-
-    /** Iterates a list of events (helper for tests). */
-    static Iterator<Syscall> syscalls(List<TraceEvent> events) {
-        return events.stream().filter(Syscall.class::isInstance).map(Syscall.class::cast).iterator();
     }
 }

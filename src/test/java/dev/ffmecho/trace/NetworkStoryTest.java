@@ -89,6 +89,25 @@ class NetworkStoryTest {
     }
 
     @Test
+    void fdsDecoratedByStraceYAreStillFollowed() {
+        List<String> plain = Fixtures.normLines(
+                "openat(AT_FDCWD, \"/proc/sys/net/core/somaxconn\", O_RDONLY|O_CLOEXEC) = 3",
+                "close(3) = 0",
+                "socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 3",
+                "pipe2([4, 5], O_NONBLOCK|O_CLOEXEC) = 0",
+                "accept4(3, 0x7f0000001000, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = 6",
+                "close(6) = 0");
+        List<String> decorated = Fixtures.normLines(
+                "openat(AT_FDCWD, \"/proc/sys/net/core/somaxconn\", O_RDONLY|O_CLOEXEC) = 3</proc/sys/net/core/somaxconn>",
+                "close(3</proc/sys/net/core/somaxconn>) = 0",
+                "socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 3<TCPv6:[81237]>",
+                "pipe2([4<pipe:[81240]>, 5<pipe:[81240]>], O_NONBLOCK|O_CLOEXEC) = 0",
+                "accept4(3<TCPv6:[81237]>, 0x7f0000001000, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = 6<TCPv6:[[::1]:10020->[::1]:41000]>",
+                "close(6<TCPv6:[[::1]:10020->[::1]:41000]>) = 0");
+        assertEquals(plain, decorated);
+    }
+
+    @Test
     void keepsFailedNetworkBirths() {
         List<String> lines = Fixtures.normLines(
                 "socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = -1 EAFNOSUPPORT (Address family not supported by protocol)",
