@@ -63,8 +63,8 @@ final class HtmlRenderer {
     private static void trailer(StringBuilder h, String side, NormalizedTrace t) {
         List<Entry> trailer = t.trailer();
         if (trailer.isEmpty()) return;
-        h.append("<h2>").append(esc(side)).append(": after ").append(esc(t.cutWhat())).append(" at line ")
-                .append(t.cutLine()).append(" (not compared)</h2>\n<table>\n");
+        h.append("<h2>after signal (not compared): ").append(esc(side)).append(" from ").append(esc(t.cutWhat()))
+                .append(" at line ").append(t.cutLine()).append("</h2>\n<table>\n");
         for (Entry e : trailer) {
             h.append("<tr>").append(cell("ln", e.lineRef(), null)).append(cell("txt", e.text(), raw(e))).append("</tr>\n");
         }

@@ -48,7 +48,7 @@ final class SideBySideRenderer {
         for (NormalizedTrace t : new NormalizedTrace[] {r.reference, r.actual}) {
             if (t.trailer().isEmpty()) continue;
             String side = t == r.reference ? "reference" : "actual";
-            out.println("after " + t.cutWhat() + " at " + side + " line " + t.cutLine() + " (not compared):");
+            out.println("after signal (not compared): " + side + " from " + t.cutWhat() + " at line " + t.cutLine() + ":");
             for (Entry e : t.trailer()) out.println("  " + UnifiedRenderer.pad(e.lineRef(), lw) + "  " + e.text());
         }
     }

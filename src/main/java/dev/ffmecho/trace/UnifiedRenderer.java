@@ -96,7 +96,7 @@ final class UnifiedRenderer {
 
     private static void printTrailer(String side, NormalizedTrace t, PrintStream out) {
         if (t.trailer().isEmpty()) return;
-        out.println("after " + t.cutWhat() + " at " + side + " line " + t.cutLine() + " (not compared):");
+        out.println("after signal (not compared): " + side + " from " + t.cutWhat() + " at line " + t.cutLine() + ":");
         for (Entry e : t.trailer()) out.println("  " + pad(e.lineRef(), 6) + "  " + e.text());
     }
 
