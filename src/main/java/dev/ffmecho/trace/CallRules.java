@@ -17,7 +17,6 @@ final class CallRules {
     private static final Set<String> DATA_CALLS = Set.of("read", "write", "pread64", "pwrite64", "recvfrom",
             "sendto", "readv", "writev", "preadv", "pwritev", "recvmsg", "sendmsg", "recvmmsg", "sendmmsg");
     private static final Set<String> EPOLL_WAITS = Set.of("epoll_wait", "epoll_pwait", "epoll_pwait2");
-    private static final Pattern STRING_LITERAL = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)+\"(?:\\.\\.\\.)?");
     private static final Pattern POINTER = Pattern.compile("\\b0x[0-9a-fA-F]{5,}\\b");
     private static final Pattern SOCKLEN_IN_OUT = Pattern.compile("^\\[(\\d+) => (\\d+)\\]$");
     private static final Pattern HTONS = Pattern.compile("^(sin6?_port)=htons\\((\\d+)\\)$");
@@ -135,16 +134,31 @@ final class CallRules {
 
     static int payload(CallDraft c) {
         if (!DATA_CALLS.contains(c.name) || c.fdRole().startsWith("somaxconn") || c.arg(1) == null) return 0;
-        Matcher m = STRING_LITERAL.matcher(c.arg(1));
+        // A hand-written scan, not a regex: with strace -s 65536 a payload is 256 KiB of escapes,
+        // which a backtracking (?:..|..)+ pattern would walk recursively into a stack overflow.
+        String a = c.arg(1);
+        StringBuilder out = new StringBuilder(Math.min(a.length(), 256));
         int hits = 0;
-        StringBuilder sb = new StringBuilder();
-        while (m.find()) {
-            if (m.group().equals(PAYLOAD)) continue;
-            hits++;
-            m.appendReplacement(sb, Matcher.quoteReplacement(PAYLOAD));
+        int i = 0;
+        while (i < a.length()) {
+            char ch = a.charAt(i);
+            if (ch != '"') {
+                out.append(ch);
+                i++;
+                continue;
+            }
+            int close = ArgList.skipString(a, i);
+            String literal = a.substring(i, close + 1);
+            i = close + 1;
+            if (a.startsWith("...", i)) i += 3;  // strace marks a string cut at -s with a trailing ...
+            if (literal.length() <= 2 || literal.equals(PAYLOAD)) {
+                out.append(literal);             // "" (EOF / nothing) stays: it is not data
+            } else {
+                out.append(PAYLOAD);
+                hits++;
+            }
         }
-        m.appendTail(sb);
-        c.args.set(1, sb.toString());
+        c.args.set(1, out.toString());
         return hits;
     }
 

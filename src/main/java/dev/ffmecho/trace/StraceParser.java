@@ -113,6 +113,13 @@ public final class StraceParser {
         boolean understood;
         try {
             understood = parseLine(text, line);
+            if (!understood) {
+                // strace -f writing to stderr shares the terminal with the program: its own output
+                // without a newline ("--> binding to :10020" + "[pid  7153] socket(...)") glues to
+                // the front of a strace line. Recover the strace part.
+                int glued = text.indexOf("[pid ", 1);
+                if (glued > 0) understood = parseLine(text.substring(glued), line);
+            }
         } catch (RuntimeException e) {
             // A shape we did not foresee: skipping one line must never cost the whole diff.
             understood = false;

@@ -161,6 +161,18 @@ class NormalizerTest {
     }
 
     @Test
+    void hugePayloadsFromStraceDashSAreHandled() {
+        String big = "\\27\\3\\3\\\"x".repeat(50_000);  // strace -s 262144 of TLS-like bytes
+        NormalizedTrace t = trace(SOCK,
+                "accept4(3, 0x7f0000001000, [112], SOCK_CLOEXEC) = 4",
+                "read(4, \"" + big + "\"..., 262144) = 262144",
+                "write(4, \"" + big + "\", 262144) = 262144",
+                "read(4, \"\", 262144) = 0");
+        assertEquals("transfer conn1: bytes in=262144 out=262144", t.lines().get(4));
+        assertEquals(2, t.counts().get(Rule.PAYLOAD));
+    }
+
+    @Test
     void pointersAreMaskedOutsideStringsOnly() {
         NormalizedTrace t = trace(SOCK,
                 "getsockopt(3, SOL_SOCKET, SO_ERROR, 0x7ffd5e4c, [4]) = 0",

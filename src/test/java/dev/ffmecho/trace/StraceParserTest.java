@@ -166,6 +166,17 @@ class StraceParserTest {
     }
 
     @Test
+    void recoversAStraceLineGluedToTheProgramsOwnOutput() {
+        StraceParser.Result r = Fixtures.parse(
+                "--> binding to :10020",
+                ".[pid  7153] accept4(3, 0xc820033a40, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN (Resource temporarily unavailable)");
+        assertEquals(1, r.stats().skipped());
+        Syscall s = Fixtures.syscalls(r).get(0);
+        assertEquals("accept4", s.name());
+        assertEquals(7153, s.pid());
+    }
+
+    @Test
     void skipsAndCountsLinesThatAreNotStrace() {
         StraceParser.Result r = Fixtures.parse(
                 "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 3",
