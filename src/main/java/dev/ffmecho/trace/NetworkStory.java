@@ -59,7 +59,7 @@ final class NetworkStory implements Consumer<TraceEvent> {
     /** Calls whose fd argument is printed at entry and the rest at exit (for unfinished display). */
     private static final Set<String> FD_ONLY_AT_ENTRY = Set.of("read", "readv", "pread64", "recvfrom", "recvmsg",
             "recvmmsg", "accept", "accept4", "epoll_wait", "epoll_pwait", "epoll_pwait2", "getsockname",
-            "getpeername", "getsockopt");
+            "getpeername");
 
     private static final Set<String> INTERRUPTED = Set.of("EINTR", "ERESTARTSYS", "ERESTARTNOINTR",
             "ERESTARTNOHAND", "ERESTART_RESTARTBLOCK");
