@@ -6,6 +6,7 @@ import dev.ffmecho.net.TCPAddr;
 import dev.ffmecho.server.SequentialServer;
 import dev.ffmecho.sys.Errno;
 import dev.ffmecho.sys.SyscallException;
+import dev.ffmecho.trace.TraceDiffCommand;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -39,7 +40,7 @@ public final class Main {
                     return 0;
                 }
                 case "trace-diff" -> {
-                    return traceDiff(args.subList(1, args.size()), out, err);
+                    return TraceDiffCommand.run(args.subList(1, args.size()), out, err);
                 }
                 case "serve" -> args = args.subList(1, args.size());
                 default -> { }
@@ -97,11 +98,6 @@ public final class Main {
             case Errno.EAFNOSUPPORT -> "; this kernel has no support for that address family: try the other one";
             default -> "";
         };
-    }
-
-    private static int traceDiff(List<String> args, PrintStream out, PrintStream err) {
-        err.println("ffm-echo: trace-diff is being built"); // WIRING: replaced by TraceDiffCommand.run
-        return EXIT_BAD_INPUT;
     }
 
     static String version() {

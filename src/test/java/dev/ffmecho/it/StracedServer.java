@@ -52,10 +52,16 @@ final class StracedServer implements AutoCloseable {
         return server;
     }
 
+    /**
+     * The java child of strace. strace forks short-lived children of its own at startup (its ptrace
+     * feature tests), so the child is recognised by the program it runs, not by being first.
+     */
     private static ProcessHandle awaitChild(Process strace) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT_LIMIT_NANOS;
         while (System.nanoTime() < deadline) {
-            Optional<ProcessHandle> child = strace.children().findFirst();
+            Optional<ProcessHandle> child = strace.children()
+                    .filter(c -> c.info().command().map(cmd -> cmd.equals(Jar.JAVA) || cmd.endsWith("/java")).orElse(false))
+                    .findFirst();
             if (child.isPresent()) return child.get();
             assertTrue(strace.isAlive(), "strace exited early: is ptrace permitted here?");
             Thread.sleep(20);
