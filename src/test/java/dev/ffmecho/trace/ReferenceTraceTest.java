@@ -2,6 +2,7 @@ package dev.ffmecho.trace;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,7 +66,11 @@ class ReferenceTraceTest {
                 break;
             }
         }
-        Assumptions.assumeTrue(seed != null, "shared/seeds not found beside the repository");
+        if (seed == null) {
+            String why = "shared/seeds/000_a1e8ecc4596106a7.txt not found beside the repository";
+            if ("true".equals(System.getenv("CI"))) fail(why + ": CI lays shared/ beside the clone");
+            Assumptions.abort(why);
+        }
         String note = Files.readString(seed, StandardCharsets.UTF_8);
         Matcher m = Pattern.compile("```\n(.*?)```", Pattern.DOTALL).matcher(note);
         List<String> straceBlocks = new ArrayList<>();
