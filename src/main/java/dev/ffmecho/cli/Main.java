@@ -63,14 +63,14 @@ public final class Main {
             throw new UsageException("--profile " + options.profile() + " --mode " + options.mode()
                     + " is not built yet; this version serves --profile go1.6 --mode sequential");
         }
+        // Go runs its net package init (somaxconn, stack probes) before main; so do we.
+        NetInit.ensure();
         TCPAddr laddr;
         try {
             laddr = Resolver.resolveTCPAddr(options.listen());
         } catch (Resolver.AddressException e) {
             throw new UsageException("--listen " + e.getMessage());
         }
-        // Go runs its net package init before main; the study program then prints this line.
-        NetInit.ensure();
         if (!options.quiet()) {
             out.println("--> binding to " + options.listen());
             out.flush();

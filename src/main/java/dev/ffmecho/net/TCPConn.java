@@ -1,7 +1,6 @@
 package dev.ffmecho.net;
 
 import dev.ffmecho.poll.FD;
-import dev.ffmecho.sys.Errno;
 import dev.ffmecho.sys.Socket;
 import dev.ffmecho.sys.SyscallException;
 
@@ -64,10 +63,5 @@ public final class TCPConn implements AutoCloseable {
     @Override
     public void close() throws SyscallException {
         fd.close();
-    }
-
-    /** For symmetry with Go's error values: whether {@code e} is the peer resetting the connection. */
-    public static boolean isReset(IOException e) {
-        return e instanceof SyscallException se && (se.errno() == Errno.ECONNRESET || se.errno() == Errno.EPIPE);
     }
 }

@@ -102,7 +102,7 @@ public final class TCPListener implements AutoCloseable {
         }
     }
 
-    /** Exposed for tests that need the raw fd (e.g. getsockopt checks). */
+    /** The listening socket's fd, e.g. for getsockopt checks. */
     public int sysfd() {
         return fd.sysfd();
     }
