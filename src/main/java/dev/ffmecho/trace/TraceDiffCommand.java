@@ -19,10 +19,11 @@ public final class TraceDiffCommand {
     private TraceDiffCommand() {}
 
     static final String USAGE =
-            "usage: ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]";
+            "usage: ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side] [--normalized]";
 
     /** Parsed command line. */
-    record Options(String actual, String reference, String html, boolean explain, boolean sideBySide, boolean help) {}
+    record Options(String actual, String reference, String html, boolean explain, boolean sideBySide,
+                   boolean normalized, boolean help) {}
 
     /** args = everything after "trace-diff". Returns the exit code: 0 equal, 1 different, 2 unreadable input / bad usage. */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
@@ -36,6 +37,10 @@ public final class TraceDiffCommand {
             }
             // The actual trace first: when both are unusable, the user's own file is the likelier fix.
             NormalizedTrace actual = NormalizedTrace.load(Path.of(o.actual()));
+            if (o.normalized()) {
+                printNormalized(actual, out);
+                return 0;
+            }
             References.Loaded ref = References.load(o.reference());
             DiffReport report = new DiffReport(ref.trace(), ref.label(), actual, o.actual());
             if (o.html() != null) writeHtml(Path.of(o.html()), HtmlRenderer.render(report));
@@ -71,6 +76,7 @@ public final class TraceDiffCommand {
         String html = null;
         boolean explain = false;
         boolean sideBySide = false;
+        boolean normalized = false;
         if (args == null) args = List.of();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -84,10 +90,11 @@ public final class TraceDiffCommand {
             }
             switch (flag) {
                 case "-h", "--help" -> {
-                    return new Options(null, null, null, false, false, true);
+                    return new Options(null, null, null, false, false, false, true);
                 }
                 case "--explain" -> explain = noValue(flag, value);
                 case "--side-by-side" -> sideBySide = noValue(flag, value);
+                case "--normalized" -> normalized = noValue(flag, value);
                 case "--reference", "--html" -> {
                     if (value == null) {
                         if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
@@ -112,7 +119,20 @@ public final class TraceDiffCommand {
         }
         if (actual == null) throw new UsageException("missing ACTUAL (the strace -f -o output of ffm-echo); " + USAGE);
         if (actual.equals("-")) throw new UsageException("reading a trace from stdin is not supported; pass the file; " + USAGE);
-        return new Options(actual, reference, html, explain, sideBySide, false);
+        return new Options(actual, reference, html, explain, sideBySide, normalized, false);
+    }
+
+    /**
+     * {@code --normalized}: the network story of ACTUAL exactly as the diff compares it, then the
+     * calls after the signal cut — the stable text that notes and reviews can quote.
+     */
+    private static void printNormalized(NormalizedTrace trace, PrintStream out) {
+        trace.lines().forEach(out::println);
+        if (!trace.trailer().isEmpty()) {
+            out.println("# after " + trace.cutWhat() + " (not compared):");
+            trace.trailer().forEach(e -> out.println(e.text()));
+        }
+        out.flush();
     }
 
     private static boolean noValue(String flag, String value) throws UsageException {
