@@ -5,6 +5,7 @@ import dev.ffmecho.net.Resolver;
 import dev.ffmecho.net.TCPAddr;
 import dev.ffmecho.server.SequentialServer;
 import dev.ffmecho.sys.Errno;
+import dev.ffmecho.sys.Narrator;
 import dev.ffmecho.sys.SyscallException;
 import dev.ffmecho.trace.TraceDiffCommand;
 
@@ -63,6 +64,11 @@ public final class Main {
             throw new UsageException("--profile " + options.profile() + " --mode " + options.mode()
                     + " is not built yet; this version serves --profile go1.6 --mode sequential");
         }
+        if (options.narrate()) {
+            // Read once by Narrator's static initializer, so it must be set before any sys class
+            // loads: nothing before this line touches the sys package.
+            System.setProperty(Narrator.PROPERTY, "true");
+        }
         // Go runs its net package init (somaxconn, stack probes) before main; so do we.
         NetInit.ensure();
         TCPAddr laddr;
@@ -111,7 +117,7 @@ public final class Main {
 
             usage:
               ffm-echo [serve] [--listen [HOST]:PORT] [--profile go1.6|go1.19]
-                               [--mode sequential|goroutine|eventloop] [--loops N] [--max-conns N] [--quiet]
+                               [--mode sequential|goroutine|eventloop] [--loops N] [--max-conns N] [--quiet] [--narrate]
               ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]
               ffm-echo --help | --version
 
@@ -123,6 +129,8 @@ public final class Main {
               --loops N             event-loop threads (eventloop mode)
               --max-conns N         refuse connections beyond N
               --quiet               print neither "--> binding to" nor a "." per connection
+              --narrate             print each syscall to stderr as strace shows it, with the Go
+                                    function it mirrors and the native-notes/ file that explains it
               SIGINT/SIGTERM stop accepting, let the connection in progress finish, and exit 0.
 
             trace-diff: compare `strace -f` output of a run with the Go reference; exit 0 when the

@@ -6,7 +6,8 @@ import java.util.List;
  * The {@code serve} command line (SPEC §2). Defaults reproduce the study note's traced run:
  * {@code --listen :10020 --profile go1.6 --mode sequential}.
  */
-record ServeOptions(String listen, String profile, String mode, int loops, int maxConns, boolean quiet) {
+record ServeOptions(String listen, String profile, String mode, int loops, int maxConns, boolean quiet,
+                    boolean narrate) {
     static final String DEFAULT_LISTEN = ":10020";
 
     static ServeOptions parse(List<String> args) throws UsageException {
@@ -16,6 +17,7 @@ record ServeOptions(String listen, String profile, String mode, int loops, int m
         int loops = 0;
         int maxConns = 0;
         boolean quiet = false;
+        boolean narrate = false;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg;
@@ -26,10 +28,8 @@ record ServeOptions(String listen, String profile, String mode, int loops, int m
                 value = arg.substring(eq + 1);
             }
             switch (name) {
-                case "--quiet", "-q" -> {
-                    if (value != null) throw new UsageException("--quiet takes no value; write --quiet");
-                    quiet = true;
-                }
+                case "--quiet", "-q" -> quiet = noValue(name, value);
+                case "--narrate" -> narrate = noValue(name, value);
                 case "--listen", "--profile", "--mode", "--loops", "--max-conns" -> {
                     if (value == null) {
                         if (i + 1 >= args.size()) throw new UsageException(name + " needs a value; see ffm-echo --help");
@@ -45,13 +45,18 @@ record ServeOptions(String listen, String profile, String mode, int loops, int m
                 }
                 default -> throw new UsageException(arg.startsWith("-")
                         ? "unknown flag " + arg + "; see ffm-echo --help"
-                        : "unexpected argument \"" + arg + "\"; flags are --listen, --profile, --mode, --loops, --max-conns, --quiet");
+                        : "unexpected argument \"" + arg + "\"; flags are --listen, --profile, --mode, --loops, --max-conns, --quiet, --narrate");
             }
         }
         if (loops != 0 && !mode.equals("eventloop")) {
             throw new UsageException("--loops applies to --mode eventloop only; drop it or add --mode eventloop");
         }
-        return new ServeOptions(listen, profile, mode, loops, maxConns, quiet);
+        return new ServeOptions(listen, profile, mode, loops, maxConns, quiet, narrate);
+    }
+
+    private static boolean noValue(String flag, String value) throws UsageException {
+        if (value != null) throw new UsageException(flag + " takes no value; write " + flag);
+        return true;
     }
 
     private static String oneOf(String flag, String value, String... allowed) throws UsageException {

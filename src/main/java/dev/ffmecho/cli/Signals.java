@@ -1,5 +1,6 @@
 package dev.ffmecho.cli;
 
+import dev.ffmecho.sys.Narrator;
 import sun.misc.Signal;
 
 /**
@@ -14,7 +15,10 @@ final class Signals {
 
     static void onTerminate(Runnable stop) {
         for (String name : new String[] {"INT", "TERM"}) {
-            Signal.handle(new Signal(name), signal -> stop.run());
+            Signal.handle(new Signal(name), signal -> {
+                Narrator.signal("SIG" + signal.getName());
+                stop.run();
+            });
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.ffmecho.net;
 
+import dev.ffmecho.sys.GoFunction;
 import dev.ffmecho.poll.FD;
 import dev.ffmecho.poll.Netpoller;
 import dev.ffmecho.sys.Errno;
@@ -62,6 +63,7 @@ final class NetFD {
      * socket call itself (Linux 2.6.27+), so no fork/exec in another thread can inherit the fd.
      * Go falls back to socket + fcntl on EINVAL for older kernels; no JDK 22 runs on those.
      */
+    @GoFunction(value = "net.sysSocket", note = "04-nonblock-cloexec.md")
     static int sysSocket(int family, int sotype, int proto) throws SyscallException {
         return Errno.check("socket", Socket.socket(family, sotype | Socket.SOCK_NONBLOCK | Socket.SOCK_CLOEXEC, proto));
     }
@@ -71,6 +73,7 @@ final class NetFD {
      * "some operating systems never admit this option"), then SO_BROADCAST 1 — harmless on TCP,
      * set by Go 1.6 for every socket.
      */
+    @GoFunction(value = "net.setDefaultSockopts", note = "03-listen-socket.md")
     static void setDefaultSockopts(int s, int family, boolean ipv6only) throws SyscallException {
         if (family == Socket.AF_INET6) {
             Socket.setsockoptInt(s, Socket.IPPROTO_IPV6, Socket.IPV6_V6ONLY, ipv6only ? 1 : 0);
@@ -82,6 +85,7 @@ final class NetFD {
      * net/sock_posix.go {@code listenStream}: SO_REUSEADDR ({@code setDefaultListenerSockopts}),
      * bind, listen, register with the poller ({@code fd.init}), then getsockname to learn the port.
      */
+    @GoFunction(value = "net.(*netFD).listenStream", note = "03-listen-socket.md")
     private void listenStream(TCPAddr laddr, int backlog, Arena arena) throws SyscallException {
         Errno.check("setsockopt", Socket.setsockoptInt(sysfd, Socket.SOL_SOCKET, Socket.SO_REUSEADDR, 1));
         MemorySegment lsa = Sockaddrs.ipToSockaddr(arena, family, laddr.ip(), laddr.port());
@@ -122,12 +126,14 @@ final class NetFD {
     }
 
     /** {@code syscall.Getsockname} with a RawSockaddrAny, like Go. */
+    @GoFunction(value = "syscall.Getsockname", note = "07-accept4-arguments.md")
     TCPAddr localAddr(RawSockaddrAny scratch) throws SyscallException {
         Errno.check("getsockname", Socket.getsockname(sysfd, scratch));
         return Sockaddrs.toTCPAddr(scratch);
     }
 
     /** Go's {@code netFD.Close}: through the poller when registered, else a plain close(2). */
+@GoFunction(value = "net.(*netFD).destroy", note = "05-epoll.md")
     void close() throws SyscallException {
         if (pfd != null) pfd.close();
         else Errno.check("close", Unistd.close(sysfd));

@@ -1,5 +1,6 @@
 package dev.ffmecho.net;
 
+import dev.ffmecho.sys.GoFunction;
 import dev.ffmecho.sys.Errno;
 import dev.ffmecho.sys.Socket;
 import dev.ffmecho.sys.Unistd;
@@ -61,6 +62,7 @@ public final class NetInit {
      * {@code readLine} fills a page-sized buffer with {@code io.ReadFull}, which is why strace
      * shows {@code read(fd, "4096\n", 4096) = 5} and then {@code read(fd, "", 4091) = 0}.
      */
+    @GoFunction(value = "net.maxListenerBacklog", note = "01-somaxconn.md")
     static int maxListenerBacklog() {
         int fd = Unistd.openat(Unistd.AT_FDCWD, SOMAXCONN_PATH, Unistd.O_RDONLY | Unistd.O_CLOEXEC);
         if (fd < 0) return GO_SOMAXCONN;
@@ -97,6 +99,7 @@ public final class NetInit {
      * net/ipsock_posix.go {@code probeIPv4Stack}: a plain blocking {@code socket(AF_INET,
      * SOCK_STREAM, IPPROTO_TCP)}; only EAFNOSUPPORT/EPROTONOSUPPORT mean "no IPv4".
      */
+    @GoFunction(value = "net.probeIPv4Stack", note = "02-stack-probes.md")
     static boolean probeIPv4Stack() {
         int s = Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, Socket.IPPROTO_TCP);
         if (s == -Errno.EAFNOSUPPORT || s == -Errno.EPROTONOSUPPORT) return false;
@@ -111,6 +114,7 @@ public final class NetInit {
      * work, i.e. that one {@code ::} socket can serve both families. Go closes the sockets with
      * {@code defer}, so in reverse order, after both probes.
      */
+    @GoFunction(value = "net.probeIPv6Stack", note = "02-stack-probes.md")
     static boolean[] probeIPv6Stack() {
         TCPAddr[] laddrs = {new TCPAddr(IP.IPV6_LOOPBACK, 0), new TCPAddr(IP.v4(127, 0, 0, 1), 0)};
         int[] v6only = {1, 0};

@@ -1,5 +1,6 @@
 package dev.ffmecho.net;
 
+import dev.ffmecho.sys.GoFunction;
 import dev.ffmecho.poll.FD;
 import dev.ffmecho.sys.Socket;
 import dev.ffmecho.sys.SyscallException;
@@ -24,6 +25,7 @@ public final class TCPConn implements AutoCloseable {
      * creates — Go's choice is that a Write should reach the wire now, not wait for Nagle to
      * coalesce it with the next one. Its error is ignored, as in Go.
      */
+    @GoFunction(value = "net.newTCPConn", note = "08-tcp-nodelay.md")
     static TCPConn newTCPConn(NetFD fd, TCPAddr localAddr, TCPAddr remoteAddr) {
         Socket.setsockoptInt(fd.sysfd(), Socket.SOL_TCP, Socket.TCP_NODELAY, 1);
         return new TCPConn(fd, localAddr, remoteAddr);
@@ -43,6 +45,7 @@ public final class TCPConn implements AutoCloseable {
      * Stops reading: shutdown(2) SHUT_RD. A read blocked on another thread wakes and sees EOF once
      * the bytes already received are consumed. Used to end a connection during a drain.
      */
+    @GoFunction(value = "ffm-echo: drain on SIGTERM", note = "11-ffm.md")
     public void shutdownRead() {
         Socket.shutdown(fd.sysfd(), Socket.SHUT_RD);
     }

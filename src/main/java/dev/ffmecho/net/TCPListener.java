@@ -1,5 +1,6 @@
 package dev.ffmecho.net;
 
+import dev.ffmecho.sys.GoFunction;
 import dev.ffmecho.poll.Netpoller;
 import dev.ffmecho.sys.RawSockaddrAny;
 import dev.ffmecho.sys.Socket;
@@ -88,6 +89,7 @@ public final class TCPListener implements AutoCloseable {
      * shutdown(2) of a listening socket closes its queue and wakes its waiters. Safe to call from a
      * signal-handling thread, before {@link #close} — never after.
      */
+    @GoFunction(value = "ffm-echo: stop accepting on SIGTERM", note = "11-ffm.md")
     public void shutdown() {
         Socket.shutdown(fd.sysfd(), Socket.SHUT_RDWR);
     }

@@ -1,5 +1,6 @@
 package dev.ffmecho.poll;
 
+import dev.ffmecho.sys.GoFunction;
 import dev.ffmecho.sys.Errno;
 import dev.ffmecho.sys.RawSockaddrAny;
 import dev.ffmecho.sys.Socket;
@@ -45,6 +46,7 @@ public final class FD {
      * {@code SOCK_NONBLOCK|SOCK_CLOEXEC} into {@code peer}, parking on EAGAIN.
      * @return the new connection's fd (not yet registered with the poller)
      */
+    @GoFunction(value = "net.(*netFD).accept", note = "06-accept4-eagain.md")
     public int accept(RawSockaddrAny peer) throws SyscallException {
         pd.reset(PollDesc.READ); // fd.pd.PrepareRead()
         return (int) Errno.check("accept4", retrying(Op.ACCEPT, null, 0, peer));
@@ -54,6 +56,7 @@ public final class FD {
      * Go 1.6 {@code netFD.Read}: one {@code read(2)} of up to {@code count} bytes, parking on EAGAIN.
      * @return bytes read; 0 means EOF ({@code eofError})
      */
+    @GoFunction(value = "net.(*netFD).Read", note = "06-accept4-eagain.md")
     public long read(MemorySegment buf, long count) throws SyscallException {
         pd.reset(PollDesc.READ); // fd.pd.PrepareRead()
         return Errno.check("read", retrying(Op.READ, buf, count, null));
@@ -64,6 +67,7 @@ public final class FD {
      * parking on EAGAIN. Go turns a zero-byte write of a non-empty buffer into
      * {@code io.ErrUnexpectedEOF}; a socket never does that, but the loop must not spin if it did.
      */
+    @GoFunction(value = "net.(*netFD).Write", note = "06-accept4-eagain.md")
     public long write(MemorySegment buf, long count) throws IOException {
         pd.reset(PollDesc.WRITE); // fd.pd.PrepareWrite()
         long done = 0;
@@ -102,6 +106,7 @@ public final class FD {
      * Go's {@code netFD.destroy}: {@code pd.Close()} (EPOLL_CTL_DEL) then {@code close(2)}.
      * Idempotent; the fd number is released by the kernel even when close reports an error.
      */
+    @GoFunction(value = "net.(*netFD).destroy", note = "05-epoll.md")
     public void close() throws SyscallException {
         if (closed) return;
         closed = true;

@@ -1,5 +1,6 @@
 package dev.ffmecho.poll;
 
+import dev.ffmecho.sys.GoFunction;
 import dev.ffmecho.sys.EPoll;
 import dev.ffmecho.sys.EpollEvent;
 import dev.ffmecho.sys.Errno;
@@ -49,12 +50,9 @@ public final class Netpoller implements AutoCloseable {
     private int nextSeq;
 
     /** {@code poll_runtime_pollOpen} → {@code netpollopen}: register {@code fd} with epoll. */
+    @GoFunction(value = "runtime.netpollopen", note = "05-epoll.md")
     public synchronized PollDesc open(int fd) throws SyscallException {
-        if (epfd < 0) {
-            // netpollinit: epoll_create1(EPOLL_CLOEXEC). Go falls back to epoll_create(1024) on
-            // kernels older than 2.6.27; every kernel a JDK 22 runs on has epoll_create1.
-            epfd = Errno.check("epoll_create1", EPoll.create1(EPoll.EPOLL_CLOEXEC));
-        }
+        if (epfd < 0) epfd = netpollinit();
         PollDesc pd = new PollDesc(fd, nextSeq++);
         EpollEvent.set(ctlEvent, EVENTS, (long) pd.seq << 32 | fd);
         Errno.check("epoll_ctl", EPoll.ctl(epfd, EPoll.EPOLL_CTL_ADD, fd, ctlEvent));
@@ -64,9 +62,19 @@ public final class Netpoller implements AutoCloseable {
     }
 
     /**
+     * {@code netpollinit}: epoll_create1(EPOLL_CLOEXEC), once. Go falls back to epoll_create(1024)
+     * on kernels older than 2.6.27; every kernel a JDK 22 runs on has epoll_create1.
+     */
+    @GoFunction(value = "runtime.netpollinit", note = "05-epoll.md")
+    private static int netpollinit() throws SyscallException {
+        return Errno.check("epoll_create1", EPoll.create1(EPoll.EPOLL_CLOEXEC));
+    }
+
+    /**
      * {@code poll_runtime_pollClose} → {@code netpollclose}: EPOLL_CTL_DEL, before the fd is closed.
      * Go passes a zeroed event rather than NULL (kernels before 2.6.9 required one); so do we.
      */
+    @GoFunction(value = "runtime.netpollclose", note = "05-epoll.md")
     public synchronized void close(PollDesc pd) throws SyscallException {
         if (descs[pd.fd] == pd) descs[pd.fd] = null;
         EpollEvent.set(ctlEvent, 0, 0);
@@ -90,6 +98,7 @@ public final class Netpoller implements AutoCloseable {
      * ready. Go's blocking netpoll loops until some goroutine became runnable; here the caller of
      * {@link #park} loops until its own descriptor did, which issues the same calls.
      */
+    @GoFunction(value = "runtime.netpoll", note = "06-accept4-eagain.md")
     private void netpoll(boolean block) throws SyscallException {
         int n;
         do {
@@ -112,6 +121,7 @@ public final class Netpoller implements AutoCloseable {
 
     /** Closes the epoll fd (Go never does; a Java program that exits cleanly should) and frees memory. */
     @Override
+    @GoFunction(value = "ffm-echo: release the netpoller on exit", note = "11-ffm.md")
     public synchronized void close() {
         if (epfd >= 0) {
             Unistd.close(epfd);

@@ -38,7 +38,9 @@ public final class EPoll {
     public static int create1(int flags) {
         MemorySegment state = Downcalls.callState();
         try {
-            return Downcalls.resultOrErrno((int) EPOLL_CREATE1.invokeExact(state, flags), state);
+            int r = Downcalls.resultOrErrno((int) EPOLL_CREATE1.invokeExact(state, flags), state);
+            if (Narrator.ENABLED) Narrator.epollCreate1(flags, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -48,7 +50,9 @@ public final class EPoll {
     public static int ctl(int epfd, int op, int fd, MemorySegment event) {
         MemorySegment state = Downcalls.callState();
         try {
-            return Downcalls.resultOrErrno((int) EPOLL_CTL.invokeExact(state, epfd, op, fd, event), state);
+            int r = Downcalls.resultOrErrno((int) EPOLL_CTL.invokeExact(state, epfd, op, fd, event), state);
+            if (Narrator.ENABLED) Narrator.epollCtl(epfd, op, fd, event, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -57,9 +61,12 @@ public final class EPoll {
     /** epoll_wait(2) into {@code events}, an array of {@code maxEvents} {@link EpollEvent}s. */
     public static int wait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
         MemorySegment state = Downcalls.callState();
+        if (Narrator.ENABLED && timeoutMillis != 0) Narrator.epollWaitEnter(epfd);
         try {
-            return Downcalls.resultOrErrno(
+            int r = Downcalls.resultOrErrno(
                     (int) EPOLL_WAIT.invokeExact(state, epfd, events, maxEvents, timeoutMillis), state);
+            if (Narrator.ENABLED) Narrator.epollWait(epfd, events, maxEvents, timeoutMillis, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

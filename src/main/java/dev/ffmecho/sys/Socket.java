@@ -69,7 +69,9 @@ public final class Socket {
     public static int socket(int domain, int type, int protocol) {
         MemorySegment state = Downcalls.callState();
         try {
-            return Downcalls.resultOrErrno((int) SOCKET.invokeExact(state, domain, type, protocol), state);
+            int r = Downcalls.resultOrErrno((int) SOCKET.invokeExact(state, domain, type, protocol), state);
+            if (Narrator.ENABLED) Narrator.socket(domain, type, protocol, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -79,8 +81,10 @@ public final class Socket {
     public static int setsockopt(int fd, int level, int name, MemorySegment value) {
         MemorySegment state = Downcalls.callState();
         try {
-            return Downcalls.resultOrErrno(
+            int r = Downcalls.resultOrErrno(
                     (int) SETSOCKOPT.invokeExact(state, fd, level, name, value, (int) value.byteSize()), state);
+            if (Narrator.ENABLED) Narrator.setsockopt(fd, level, name, value, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -97,7 +101,9 @@ public final class Socket {
     public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment len) {
         MemorySegment state = Downcalls.callState();
         try {
-            return Downcalls.resultOrErrno((int) GETSOCKOPT.invokeExact(state, fd, level, name, value, len), state);
+            int r = Downcalls.resultOrErrno((int) GETSOCKOPT.invokeExact(state, fd, level, name, value, len), state);
+            if (Narrator.ENABLED) Narrator.getsockopt(fd, level, name, value, len, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -117,7 +123,9 @@ public final class Socket {
     public static int bind(int fd, MemorySegment addr) {
         MemorySegment state = Downcalls.callState();
         try {
-            return Downcalls.resultOrErrno((int) BIND.invokeExact(state, fd, addr, (int) addr.byteSize()), state);
+            int r = Downcalls.resultOrErrno((int) BIND.invokeExact(state, fd, addr, (int) addr.byteSize()), state);
+            if (Narrator.ENABLED) Narrator.bind(fd, addr, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -127,7 +135,9 @@ public final class Socket {
     public static int listen(int fd, int backlog) {
         MemorySegment state = Downcalls.callState();
         try {
-            return Downcalls.resultOrErrno((int) LISTEN.invokeExact(state, fd, backlog), state);
+            int r = Downcalls.resultOrErrno((int) LISTEN.invokeExact(state, fd, backlog), state);
+            if (Narrator.ENABLED) Narrator.listen(fd, backlog, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -138,8 +148,10 @@ public final class Socket {
         MemorySegment state = Downcalls.callState();
         buffer.resetLength();
         try {
-            return Downcalls.resultOrErrno(
+            int r = Downcalls.resultOrErrno(
                     (int) ACCEPT4.invokeExact(state, fd, buffer.address(), buffer.length(), flags), state);
+            if (Narrator.ENABLED) Narrator.accept4(fd, buffer, flags, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -150,8 +162,10 @@ public final class Socket {
         MemorySegment state = Downcalls.callState();
         buffer.resetLength();
         try {
-            return Downcalls.resultOrErrno(
+            int r = Downcalls.resultOrErrno(
                     (int) GETSOCKNAME.invokeExact(state, fd, buffer.address(), buffer.length()), state);
+            if (Narrator.ENABLED) Narrator.getsockname(fd, buffer, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -161,7 +175,9 @@ public final class Socket {
     public static int shutdown(int fd, int how) {
         MemorySegment state = Downcalls.callState();
         try {
-            return Downcalls.resultOrErrno((int) SHUTDOWN.invokeExact(state, fd, how), state);
+            int r = Downcalls.resultOrErrno((int) SHUTDOWN.invokeExact(state, fd, how), state);
+            if (Narrator.ENABLED) Narrator.shutdown(fd, how, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

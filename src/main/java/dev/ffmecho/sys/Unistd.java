@@ -33,7 +33,9 @@ public final class Unistd {
     public static long read(int fd, MemorySegment buf, long count) {
         MemorySegment state = Downcalls.callState();
         try {
-            return Downcalls.resultOrErrno((long) READ.invokeExact(state, fd, buf, count), state);
+            long r = Downcalls.resultOrErrno((long) READ.invokeExact(state, fd, buf, count), state);
+            if (Narrator.ENABLED) Narrator.read(fd, buf, count, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -43,7 +45,9 @@ public final class Unistd {
     public static long write(int fd, MemorySegment buf, long count) {
         MemorySegment state = Downcalls.callState();
         try {
-            return Downcalls.resultOrErrno((long) WRITE.invokeExact(state, fd, buf, count), state);
+            long r = Downcalls.resultOrErrno((long) WRITE.invokeExact(state, fd, buf, count), state);
+            if (Narrator.ENABLED) Narrator.write(fd, buf, count, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -53,7 +57,9 @@ public final class Unistd {
     public static int close(int fd) {
         MemorySegment state = Downcalls.callState();
         try {
-            return Downcalls.resultOrErrno((int) CLOSE.invokeExact(state, fd), state);
+            int r = Downcalls.resultOrErrno((int) CLOSE.invokeExact(state, fd), state);
+            if (Narrator.ENABLED) Narrator.close(fd, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -64,7 +70,9 @@ public final class Unistd {
         MemorySegment state = Downcalls.callState();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cpath = arena.allocateFrom(path);
-            return Downcalls.resultOrErrno((int) OPENAT.invokeExact(state, dirfd, cpath, flags, 0), state);
+            int r = Downcalls.resultOrErrno((int) OPENAT.invokeExact(state, dirfd, cpath, flags, 0), state);
+            if (Narrator.ENABLED) Narrator.openat(dirfd, path, flags, r);
+            return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

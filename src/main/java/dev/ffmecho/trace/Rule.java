@@ -16,6 +16,8 @@ public enum Rule {
             "-t/-tt/-ttt/-r timestamps removed: no two runs share them"),
     DURATION(Stage.PARSE, "duration",
             "-T '<0.000012>' call durations removed: timing, not behaviour"),
+    NARRATION_ORIGIN(Stage.PARSE, "narration-origin",
+            "'  ← GoFunction · native-notes/…' that ffm-echo --narrate appends to each line removed: it names where the call comes from, not the call"),
     COLUMN_PADDING(Stage.PARSE, "column-padding",
             "spaces strace pads before ' = ' removed: strace 4.x and 6.x align the result column differently"),
     RESUMED_JOIN(Stage.PARSE, "resumed-join",

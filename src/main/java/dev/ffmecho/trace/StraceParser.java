@@ -39,6 +39,11 @@ public final class StraceParser {
     private static final Pattern INSTRUCTION_POINTER = Pattern.compile("^\\[[0-9a-f]{8,16}\\]\\s+");
     private static final Pattern CALL_START = Pattern.compile("^([A-Za-z_][A-Za-z0-9_]*|\\?\\?\\?)\\(");
     private static final Pattern RESUMED = Pattern.compile("^<\\.\\.\\. ([A-Za-z_][A-Za-z0-9_]*|\\?\\?\\?) resumed>");
+    /** What ffm-echo --narrate puts between a call and the Go function it mirrors. */
+    private static final String NARRATION_MARK = "  \u2190 ";
+    /** The same, as its UTF-8 bytes read through the Latin-1 decoding traces are loaded with. */
+    private static final String NARRATION_MARK_READ_AS_LATIN1 =
+            new String(NARRATION_MARK.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1);
     private static final Pattern DURATION = Pattern.compile("\\s*<(?:\\d+\\.\\d+|unavailable)>$");
     private static final Pattern ERRNO = Pattern.compile("^([A-Z][A-Z0-9_]+)(?:\\s+\\((.*)\\))?$");
     private static final Pattern SIGNAL = Pattern.compile("^--- (SIG[A-Z0-9_+-]+)\\b.*---$");
@@ -104,6 +109,12 @@ public final class StraceParser {
             }
         }
         String text = line.strip();
+        int origin = text.indexOf(NARRATION_MARK);
+        if (origin < 0) origin = text.indexOf(NARRATION_MARK_READ_AS_LATIN1);
+        if (origin > 0) {
+            text = text.substring(0, origin).strip();
+            counts.inc(Rule.NARRATION_ORIGIN);
+        }
         if (text.isEmpty()) return;
         if (firstContentLine == 0) firstContentLine = lineNo;
         if (text.startsWith("#")) {

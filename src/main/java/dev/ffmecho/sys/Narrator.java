@@ -1,0 +1,338 @@
+package dev.ffmecho.sys;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * {@code --narrate}: every syscall this package makes, printed to stderr as strace would print it,
+ * followed by the Go function it mirrors and the note that explains it:
+ * <pre>accept4(5, 0x7f3c8c0011a0, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN (Resource temporarily unavailable)  ← net.(*netFD).accept · native-notes/06-accept4-eagain.md</pre>
+ *
+ * <p>It lives in the syscall layer so that nothing can make a call it does not see, and each
+ * wrapper reports its own call in one line. It costs nothing when off: {@link #ENABLED} is a
+ * {@code static final} read once from the system property {@value #PROPERTY}, which the CLI sets
+ * before any class of this package is initialized, so the JIT folds every {@code if (ENABLED)}
+ * away. Blocking {@code epoll_wait}s are printed in two halves, {@code <unfinished ...>} before
+ * and {@code <... epoll_wait resumed>} after, exactly as strace splits them, so that a signal that
+ * arrives meanwhile lands between them. The output parses as strace output: {@code trace-diff}
+ * reads it, ignoring the {@code ← …} annotations.
+ */
+public final class Narrator {
+    public static final String PROPERTY = "ffmecho.narrate";
+    public static final boolean ENABLED = Boolean.getBoolean(PROPERTY);
+    /** strace's default {@code -s 32}: longer strings are cut and followed by {@code ...}. */
+    private static final int STRING_LIMIT = 32;
+
+    /** stderr in UTF-8 whatever the locale says, so the arrows survive a POSIX locale. */
+    private static final PrintStream OUT =
+            new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+    private static final Map<String, Optional<GoFunction>> ANNOTATIONS = new ConcurrentHashMap<>();
+
+    private Narrator() {}
+
+    // ---- one method per syscall, called by its wrapper with the arguments and the result ----
+
+    static void socket(int domain, int type, int protocol, int r) {
+        emit("socket(" + domain(domain) + ", " + sockType(type) + ", " + protocol(protocol) + ")", r);
+    }
+
+    static void setsockopt(int fd, int level, int name, MemorySegment value, int r) {
+        emit("setsockopt(" + fd + ", " + level(level) + ", " + optname(level, name) + ", "
+                + intValue(value) + ", " + value.byteSize() + ")", r);
+    }
+
+    static void getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment len, int r) {
+        emit("getsockopt(" + fd + ", " + level(level) + ", " + optname(level, name) + ", "
+                + (r < 0 ? pointer(value) : intValue(value)) + ", [" + len.get(JAVA_INT, 0) + "])", r);
+    }
+
+    static void bind(int fd, MemorySegment addr, int r) {
+        emit("bind(" + fd + ", " + sockaddr(addr) + ", " + addr.byteSize() + ")", r);
+    }
+
+    static void listen(int fd, int backlog, int r) {
+        emit("listen(" + fd + ", " + backlog + ")", r);
+    }
+
+    static void accept4(int fd, RawSockaddrAny peer, int flags, int r) {
+        emit("accept4(" + fd + ", " + filledSockaddr(peer, r) + ", " + flags(flags) + ")", r);
+    }
+
+    static void getsockname(int fd, RawSockaddrAny local, int r) {
+        emit("getsockname(" + fd + ", " + filledSockaddr(local, r) + ")", r);
+    }
+
+    static void shutdown(int fd, int how, int r) {
+        String[] names = {"SHUT_RD", "SHUT_WR", "SHUT_RDWR"};
+        emit("shutdown(" + fd + ", " + (how >= 0 && how < 3 ? names[how] : Integer.toString(how)) + ")", r);
+    }
+
+    static void epollCreate1(int flags, int r) {
+        emit("epoll_create1(" + (flags == EPoll.EPOLL_CLOEXEC ? "EPOLL_CLOEXEC" : Integer.toString(flags)) + ")", r);
+    }
+
+    static void epollCtl(int epfd, int op, int fd, MemorySegment event, int r) {
+        String opName = switch (op) {
+            case EPoll.EPOLL_CTL_ADD -> "EPOLL_CTL_ADD";
+            case EPoll.EPOLL_CTL_DEL -> "EPOLL_CTL_DEL";
+            case EPoll.EPOLL_CTL_MOD -> "EPOLL_CTL_MOD";
+            default -> Integer.toString(op);
+        };
+        // strace prints only the address for DEL: the kernel ignores the event then.
+        String ev = op == EPoll.EPOLL_CTL_DEL ? pointer(event) : epollEvent(event, 0);
+        emit("epoll_ctl(" + epfd + ", " + opName + ", " + fd + ", " + ev + ")", r);
+    }
+
+    /** Before a blocking epoll_wait: strace's first half. */
+    static void epollWaitEnter(int epfd) {
+        emitRaw("epoll_wait(" + epfd + ",  <unfinished ...>");
+    }
+
+    static void epollWait(int epfd, MemorySegment events, int maxEvents, int timeout, int r) {
+        StringBuilder list = new StringBuilder("[");
+        for (int i = 0; i < r; i++) {
+            if (i > 0) list.append(", ");
+            list.append(epollEvent(events, i));
+        }
+        String tail = (r < 0 ? pointer(events) : list + "]") + ", " + maxEvents + ", " + timeout + ")";
+        emit(timeout != 0 ? "<... epoll_wait resumed>" + tail : "epoll_wait(" + epfd + ", " + tail, r);
+    }
+
+    static void read(int fd, MemorySegment buf, long count, long r) {
+        emit("read(" + fd + ", " + (r < 0 ? pointer(buf) : string(buf, r)) + ", " + count + ")", r);
+    }
+
+    static void write(int fd, MemorySegment buf, long count, long r) {
+        emit("write(" + fd + ", " + string(buf, count) + ", " + count + ")", r);
+    }
+
+    static void close(int fd, int r) {
+        emit("close(" + fd + ")", r);
+    }
+
+    static void openat(int dirfd, String path, int flags, int r) {
+        String f = (flags & 3) == Unistd.O_RDONLY ? "O_RDONLY" : Integer.toString(flags & 3);
+        if ((flags & Unistd.O_CLOEXEC) != 0) f += "|O_CLOEXEC";
+        emit("openat(" + (dirfd == Unistd.AT_FDCWD ? "AT_FDCWD" : Integer.toString(dirfd)) + ", "
+                + quote(path.getBytes()) + ", " + f + ")", r);
+    }
+
+    /** A signal the process received, as strace prints it. Called by the CLI's signal handler. */
+    public static void signal(String name) {
+        if (ENABLED) emitRaw("--- " + name + " {si_signo=" + name + "} ---");
+    }
+
+    // ---- output ----
+
+    private static void emit(String call, long r) {
+        String result = r >= 0 ? Long.toString(r) : "-1 " + Errno.describe((int) -r);
+        emitRaw(call + " = " + result);
+    }
+
+    private static void emitRaw(String text) {
+        String origin = WALKER.walk(frames -> frames
+                .map(f -> annotation(f.getDeclaringClass(), f.getMethodName(), f.getMethodType()))
+                .flatMap(Optional::stream)
+                .findFirst())
+                .map(g -> "  ← " + g.value() + " · native-notes/" + g.note())
+                .orElse("");
+        OUT.println(text + origin);
+    }
+
+    /** The annotation of the exact method a frame runs (overloads told apart by their parameter types). */
+    private static Optional<GoFunction> annotation(Class<?> type, String method, MethodType signature) {
+        if (type == Narrator.class) return Optional.empty();
+        return ANNOTATIONS.computeIfAbsent(type.getName() + "#" + method + signature, k -> {
+            for (Method m : type.getDeclaredMethods()) {
+                if (m.getName().equals(method) && Arrays.equals(m.getParameterTypes(), signature.parameterArray())) {
+                    return Optional.ofNullable(m.getAnnotation(GoFunction.class));
+                }
+            }
+            return Optional.empty();
+        });
+    }
+
+    // ---- strace's spelling of arguments ----
+
+    private static String domain(int d) {
+        return switch (d) {
+            case Socket.AF_INET -> "AF_INET";
+            case Socket.AF_INET6 -> "AF_INET6";
+            case Socket.AF_UNSPEC -> "AF_UNSPEC";
+            default -> Integer.toString(d);
+        };
+    }
+
+    private static String sockType(int type) {
+        int base = type & ~(Socket.SOCK_CLOEXEC | Socket.SOCK_NONBLOCK);
+        String s = base == Socket.SOCK_STREAM ? "SOCK_STREAM" : Integer.toString(base);
+        if ((type & Socket.SOCK_CLOEXEC) != 0) s += "|SOCK_CLOEXEC";
+        if ((type & Socket.SOCK_NONBLOCK) != 0) s += "|SOCK_NONBLOCK";
+        return s;
+    }
+
+    private static String flags(int flags) {
+        if (flags == 0) return "0";
+        String s = "";
+        if ((flags & Socket.SOCK_CLOEXEC) != 0) s = "SOCK_CLOEXEC";
+        if ((flags & Socket.SOCK_NONBLOCK) != 0) s += (s.isEmpty() ? "" : "|") + "SOCK_NONBLOCK";
+        int rest = flags & ~(Socket.SOCK_CLOEXEC | Socket.SOCK_NONBLOCK);
+        return rest == 0 ? s : s + (s.isEmpty() ? "" : "|") + "0x" + Integer.toHexString(rest);
+    }
+
+    private static String protocol(int p) {
+        return switch (p) {
+            case Socket.IPPROTO_IP -> "IPPROTO_IP";
+            case Socket.IPPROTO_TCP -> "IPPROTO_TCP";
+            default -> Integer.toString(p);
+        };
+    }
+
+    private static String level(int level) {
+        return switch (level) {
+            case Socket.SOL_SOCKET -> "SOL_SOCKET";
+            case Socket.SOL_TCP -> "SOL_TCP";
+            case Socket.SOL_IPV6 -> "SOL_IPV6";
+            default -> Integer.toString(level);
+        };
+    }
+
+    private static String optname(int level, int name) {
+        String n = switch (level) {
+            case Socket.SOL_SOCKET -> switch (name) {
+                case Socket.SO_REUSEADDR -> "SO_REUSEADDR";
+                case Socket.SO_ERROR -> "SO_ERROR";
+                case Socket.SO_BROADCAST -> "SO_BROADCAST";
+                case Socket.SO_KEEPALIVE -> "SO_KEEPALIVE";
+                case Socket.SO_REUSEPORT -> "SO_REUSEPORT";
+                default -> null;
+            };
+            case Socket.SOL_TCP -> name == Socket.TCP_NODELAY ? "TCP_NODELAY" : null;
+            case Socket.SOL_IPV6 -> name == Socket.IPV6_V6ONLY ? "IPV6_V6ONLY" : null;
+            default -> null;
+        };
+        return n != null ? n : Integer.toString(name);
+    }
+
+    private static String intValue(MemorySegment value) {
+        return value.byteSize() == 4 ? "[" + value.get(JAVA_INT, 0) + "]" : pointer(value);
+    }
+
+    private static String pointer(MemorySegment s) {
+        return "0x" + Long.toHexString(s.address());
+    }
+
+    /** An output sockaddr: decoded with {@code [112 => len]} after success, only the address before. */
+    private static String filledSockaddr(RawSockaddrAny buf, long r) {
+        if (r < 0) return pointer(buf.address()) + ", [" + RawSockaddrAny.SIZE + "]";
+        MemorySegment sa = buf.sockaddr();
+        return sockaddr(sa) + ", [" + RawSockaddrAny.SIZE + " => " + sa.byteSize() + "]";
+    }
+
+    private static String sockaddr(MemorySegment sa) {
+        int family = Short.toUnsignedInt(sa.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 0));
+        if (family == Socket.AF_INET && sa.byteSize() >= SockaddrIn.SIZE) {
+            byte[] a = SockaddrIn.addr(sa);
+            return "{sa_family=AF_INET, sin_port=htons(" + SockaddrIn.port(sa) + "), sin_addr=inet_addr(\""
+                    + (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff) + "\")}";
+        }
+        if (family == Socket.AF_INET6 && sa.byteSize() >= SockaddrIn6.SIZE) {
+            return "{sa_family=AF_INET6, sin6_port=htons(" + SockaddrIn6.port(sa) + "), sin6_flowinfo=htonl(0), "
+                    + "inet_pton(AF_INET6, \"" + ipv6Text(SockaddrIn6.addr(sa)) + "\", &sin6_addr), sin6_scope_id="
+                    + SockaddrIn6.scopeId(sa) + "}";
+        }
+        return "{sa_family=" + family + "}";
+    }
+
+    /** RFC 5952 text, with IPv4-mapped addresses as {@code ::ffff:a.b.c.d}, as inet_ntop and strace print them. */
+    private static String ipv6Text(byte[] a) {
+        boolean mapped = true;
+        for (int i = 0; i < 10; i++) mapped &= a[i] == 0;
+        mapped &= a[10] == (byte) 0xff && a[11] == (byte) 0xff;
+        if (mapped) return "::ffff:" + (a[12] & 0xff) + "." + (a[13] & 0xff) + "." + (a[14] & 0xff) + "." + (a[15] & 0xff);
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) g[i] = (a[2 * i] & 0xff) << 8 | (a[2 * i + 1] & 0xff);
+        int bestStart = -1, bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) { i++; continue; }
+            int j = i;
+            while (j < 8 && g[j] == 0) j++;
+            if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
+            sb.append(Integer.toHexString(g[i]));
+        }
+        return sb.toString();
+    }
+
+    private static String epollEvent(MemorySegment array, int index) {
+        int ev = EpollEvent.events(array, index);
+        long data = EpollEvent.data(array, index);
+        return "{events=" + epollFlags(ev) + ", data={u32=" + Integer.toUnsignedString((int) data)
+                + ", u64=" + Long.toUnsignedString(data) + "}}";
+    }
+
+    private static String epollFlags(int ev) {
+        if (ev == 0) return "0";
+        String[] names = {"EPOLLIN", "EPOLLOUT", "EPOLLERR", "EPOLLHUP", "EPOLLRDHUP", "EPOLLET"};
+        int[] bits = {EPoll.EPOLLIN, EPoll.EPOLLOUT, EPoll.EPOLLERR, EPoll.EPOLLHUP, EPoll.EPOLLRDHUP, EPoll.EPOLLET};
+        StringBuilder sb = new StringBuilder();
+        int rest = ev;
+        for (int i = 0; i < names.length; i++) {
+            if ((ev & bits[i]) != 0) {
+                if (sb.length() > 0) sb.append('|');
+                sb.append(names[i]);
+                rest &= ~bits[i];
+            }
+        }
+        if (rest != 0) sb.append(sb.length() > 0 ? "|" : "").append("0x").append(Integer.toHexString(rest));
+        return sb.toString();
+    }
+
+    private static String string(MemorySegment buf, long length) {
+        int n = (int) Math.min(length, STRING_LIMIT);
+        String s = quote(buf.asSlice(0, n).toArray(JAVA_BYTE));
+        return length > STRING_LIMIT ? s + "..." : s;
+    }
+
+    /** strace's C-string quoting: printable ASCII as is, the usual escapes, octal for the rest. */
+    private static String quote(byte[] bytes) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (byte b : bytes) {
+            int c = b & 0xff;
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                case '\r' -> sb.append("\\r");
+                default -> {
+                    if (c >= 0x20 && c < 0x7f) sb.append((char) c);
+                    else sb.append('\\').append(Integer.toOctalString(c));
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}
