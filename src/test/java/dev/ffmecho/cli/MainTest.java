@@ -34,6 +34,7 @@ class MainTest {
             "--mode eventloop --loops 0|--loops 0 is not a whole number",
             "--max-conns -3|--max-conns -3 is not a whole number",
             "--quiet=yes|--quiet takes no value",
+            "--narrate=1|--narrate takes no value",
             "stray|unexpected argument \"stray\"",
     })
     void badInputIsOneLineNamingTheProblemAndExit2(String args, String message) {

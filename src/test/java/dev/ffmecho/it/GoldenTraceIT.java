@@ -44,9 +44,9 @@ class GoldenTraceIT {
     }
 
     /** Runs one traced session of the study scenario and returns the trace file. */
-    static Path capture(Path where, String listenHost, String connectHost) throws Exception {
+    static Path capture(Path where, String listenHost, String connectHost, String... extra) throws Exception {
         Files.createDirectories(where);
-        try (StracedServer server = StracedServer.start(where, listenHost)) {
+        try (StracedServer server = StracedServer.start(where, listenHost, extra)) {
             int listenerOnly = server.openSockets();
             try (Socket client = new Socket(connectHost, server.port)) {
                 client.setSoTimeout(10000);

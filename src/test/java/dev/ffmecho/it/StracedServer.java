@@ -35,13 +35,15 @@ final class StracedServer implements AutoCloseable {
         this.java = java;
     }
 
-    /** Starts {@code strace -f -o TRACE java … -jar ffm-echo.jar --listen HOST:PORT} on a free port. */
-    static StracedServer start(Path dir, String host) throws IOException, InterruptedException {
+    /** Starts {@code strace -f -o TRACE java … -jar ffm-echo.jar --listen HOST:PORT [EXTRA…]} on a free port. */
+    static StracedServer start(Path dir, String host, String... extra) throws IOException, InterruptedException {
         String straceBin = Tools.require("strace", "prove syscall fidelity by tracing the real jar");
         int port = Jar.freePort();
         Path trace = dir.resolve("run.strace");
         List<String> cmd = new ArrayList<>(List.of(straceBin, "-f", "-o", trace.toString()));
-        cmd.addAll(Jar.command("--listen", host + ":" + port));
+        List<String> args = new ArrayList<>(List.of("--listen", host + ":" + port));
+        args.addAll(List.of(extra));
+        cmd.addAll(Jar.command(args.toArray(String[]::new)));
         Process strace = new ProcessBuilder(cmd)
                 .redirectOutput(dir.resolve("stdout.txt").toFile())
                 .redirectError(dir.resolve("stderr.txt").toFile())
