@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The real jar as a user runs it: exit codes and the one-line messages for bad input. */
@@ -71,6 +72,36 @@ class CliIT {
         try (InputStream out = server.getInputStream()) {
             assertEquals("--> binding to :" + port + "\n.", new String(out.readAllBytes()));
         }
+    }
+
+    @Test
+    void sigintIsACleanExitToo() throws Exception {
+        int port = Jar.freePort();
+        Process server = new ProcessBuilder(Jar.command("--listen", "127.0.0.1:" + port, "--quiet")).start();
+        awaitListening(port);
+        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(server.pid())).start();
+        assertEquals(0, kill.waitFor());
+        assertTrue(server.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(0, server.exitValue());
+    }
+
+    /** SPEC §1: no java.net, no NIO channels, no dependency — checked in the bytecode the jar ships. */
+    @Test
+    void theJarHoldsOnlyOurClassesAndReferencesNoJdkNetworking() throws Exception {
+        int classes = 0;
+        try (var jar = new java.util.zip.ZipFile(Jar.PATH.toFile())) {
+            for (var e : java.util.Collections.list(jar.entries())) {
+                String name = e.getName();
+                assertTrue(name.startsWith("META-INF/") || name.startsWith("dev/ffmecho/") || name.equals("dev/"), "foreign entry " + name);
+                if (!name.endsWith(".class")) continue;
+                classes++;
+                String bytes = new String(jar.getInputStream(e).readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                for (String forbidden : List.of("java/net/", "java/nio/channels/", "sun/nio/")) {
+                    assertFalse(bytes.contains(forbidden), name + " references " + forbidden);
+                }
+            }
+        }
+        assertTrue(classes > 20, "the jar holds the product classes");
     }
 
     @Test
