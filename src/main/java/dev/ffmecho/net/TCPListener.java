@@ -50,15 +50,15 @@ public final class TCPListener implements AutoCloseable {
     }
 
     /**
-     * net/ipsock_posix.go {@code favoriteAddrFamily} in "listen" mode for network "tcp":
+     * net/ipsock_posix.go {@code favoriteAddrFamily} (go1.6) in "listen" mode for network "tcp":
      * a wildcard address listens dual-stack on AF_INET6 with IPV6_V6ONLY 0 when IPv4-mapped
-     * addresses work; otherwise the address's own family, never v6-only.
+     * addresses work, or on AF_INET6 anyway when there is no IPv4 at all; otherwise the address's
+     * own family (AF_INET for an absent address), never v6-only.
      * @return {family, ipv6only ? 1 : 0}
      */
     static int[] favoriteAddrFamily(TCPAddr laddr) {
-        if (laddr.isWildcard()) {
-            if (NetInit.SUPPORTS_IPV4MAP) return new int[] {Socket.AF_INET6, 0};
-            return new int[] {laddr.family(), 0};
+        if (laddr.isWildcard() && (NetInit.SUPPORTS_IPV4MAP || !NetInit.SUPPORTS_IPV4)) {
+            return new int[] {Socket.AF_INET6, 0};
         }
         return new int[] {laddr.family(), 0};
     }
