@@ -4,7 +4,8 @@
 // and, unlike the note's program, conn.Close() afterwards.
 //
 // -api chooses how the listener is made, for native-notes/09: "ListenTCP" (the note's:
-// net.ResolveTCPAddr + net.ListenTCP + AcceptTCP) or "Listen" (net.Listen + Accept, net.Conn).
+// net.ResolveTCPAddr + net.ListenTCP) or "Listen" (net.Listen); both then call ln.Accept() through
+// the net.Listener interface, which returns a net.Conn holding a *net.TCPConn.
 package main
 
 import (
