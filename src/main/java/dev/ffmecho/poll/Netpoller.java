@@ -29,7 +29,7 @@ import static dev.ffmecho.sys.EPoll.EPOLLRDHUP;
  * {@code EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET}, never modified; readiness is remembered in the
  * {@link PollDesc} until consumed. Where Go stores the pollDesc pointer in {@code epoll_event.data},
  * we store {@code seq << 32 | fd}: the fd finds the descriptor, the seq rejects an event that
- * belongs to an earlier registration of a reused fd number (Go 1.20+ does the same with its tagged
+ * belongs to an earlier registration of a reused fd number (newer Go does the same with its tagged
  * pointers, runtime/netpoll.go {@code fdseq}).
  *
  * <p>Native memory: one event array and one ctl event, from an arena that lives exactly as long
