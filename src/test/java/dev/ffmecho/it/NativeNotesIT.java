@@ -1,0 +1,127 @@
+package dev.ffmecho.it;
+
+import dev.ffmecho.Tools;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * native-notes/ stays true: every trace a note quotes is re-captured from the real programs by
+ * native-notes/capture-traces.sh and must still be there, and --narrate tells the same story as
+ * strace and links to notes that exist.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class NativeNotesIT {
+    private static final Path NOTES = Path.of("native-notes").toAbsolutePath();
+    private static final Pattern MARKER = Pattern.compile("<!--\\s*(captured:\\s*(\\S+)|seed)\\s*-->");
+    private static final Pattern NOTE_LINK = Pattern.compile("native-notes/([0-9]{2}-[a-z0-9-]+\\.md)");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void narrationTellsTheSameStoryAsStraceAndLinksToNotesThatExist() throws Exception {
+        Path trace = GoldenTraceIT.capture(dir.resolve("narrate"), "", "127.0.0.1", "--narrate");
+        Path narration = trace.resolveSibling("stderr.txt");
+        List<String> lines = Files.readAllLines(narration, StandardCharsets.UTF_8);
+        assertTrue(lines.size() > 30, "narration has a line per syscall: " + lines);
+
+        GoldenTraceIT.Diff sameRun = GoldenTraceIT.traceDiff(trace, "--reference", narration.toString());
+        assertEquals(0, sameRun.status(), "narration vs strace of the same run:\n" + sameRun.out() + sameRun.err());
+        GoldenTraceIT.Diff go = GoldenTraceIT.traceDiff(narration);
+        assertEquals(0, go.status(), "narration vs the Go 1.6 reference:\n" + go.out() + go.err());
+
+        for (String line : lines) {
+            if (line.startsWith("---")) continue; // the signal, as strace prints it
+            Matcher m = NOTE_LINK.matcher(line);
+            assertTrue(m.find() && line.contains("  \u2190 "), "each call names its Go function and note: " + line);
+            assertTrue(Files.isRegularFile(NOTES.resolve(m.group(1))), "the linked note exists: " + m.group(1));
+        }
+    }
+
+    @Test
+    void everyQuotedTraceIsStillWhatTheProgramsDo() throws Exception {
+        Tools.require("strace", "re-capture the traces the notes quote");
+        Tools.require("go", "build the Go study program whose traces the notes quote");
+        Path fresh = dir.resolve("traces");
+        ProcessBuilder pb = new ProcessBuilder("bash", NOTES.resolve("capture-traces.sh").toString(), fresh.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("capture.log").toFile());
+        pb.environment().put("JAR", Jar.PATH.toString());
+        pb.environment().put("JAVA", Jar.JAVA);
+        Process p = pb.start();
+        assertTrue(p.waitFor(240, TimeUnit.SECONDS), "capture-traces.sh finished");
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("capture.log")));
+
+        // ffm-echo's own normalized traces are deterministic: the committed copies must not drift.
+        try (var committed = Files.list(NOTES.resolve("traces"))) {
+            for (Path c : committed.filter(f -> f.getFileName().toString().startsWith("ffm-echo-")).toList()) {
+                assertEquals(Files.readAllLines(c), Files.readAllLines(fresh.resolve(c.getFileName())),
+                        c + " drifted from a fresh capture: rerun native-notes/capture-traces.sh and update the notes");
+            }
+        }
+
+        List<String> seed = Files.readAllLines(seedFile());
+        int quotes = 0;
+        for (Path note : notes()) {
+            List<String> md = Files.readAllLines(note);
+            for (int i = 0; i < md.size(); i++) {
+                if (!md.get(i).strip().equals("```strace")) continue;
+                String where = note.getFileName() + ":" + (i + 1);
+                Matcher m = i > 0 ? MARKER.matcher(md.get(i - 1)) : null;
+                if (m == null || !m.find()) fail(where + ": a ```strace block must be marked <!-- captured: traces/FILE --> or <!-- seed -->");
+                List<String> block = new ArrayList<>();
+                for (int j = i + 1; j < md.size() && !md.get(j).strip().equals("```"); j++) block.add(md.get(j));
+                assertFalse(block.isEmpty(), where + ": empty quote");
+                List<String> source = m.group(2) != null
+                        ? Files.readAllLines(fresh.resolve(Path.of(m.group(2)).getFileName()))
+                        : seed;
+                assertTrue(Collections.indexOfSubList(source, block) >= 0,
+                        where + ": the quoted lines are not (or no longer) in " + (m.group(2) != null ? "a fresh capture of " + m.group(2) : "the seed")
+                                + ":\n" + String.join("\n", block));
+                quotes++;
+            }
+        }
+        assertTrue(quotes >= 12, "the notes quote captured traces (found " + quotes + ")");
+    }
+
+    @Test
+    void theIndexLinksEveryNoteAndEveryNoteExists() throws IOException {
+        String index = Files.readString(NOTES.resolve("README.md"));
+        List<Path> notes = notes();
+        assertEquals(12, notes.size(), "one note per question of the study note: " + notes);
+        for (Path n : notes) assertTrue(index.contains("(" + n.getFileName() + ")"), "README.md links " + n.getFileName());
+    }
+
+    private static List<Path> notes() throws IOException {
+        try (var files = Files.list(NOTES)) {
+            return files.filter(f -> f.getFileName().toString().matches("[0-9]{2}-.*\\.md")).sorted().toList();
+        }
+    }
+
+    private static Path seedFile() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path p = d.resolve("shared/seeds/000_a1e8ecc4596106a7.txt");
+            if (Files.exists(p)) return p;
+        }
+        String why = "shared/seeds/000_a1e8ecc4596106a7.txt not found beside the repository";
+        if ("true".equals(System.getenv("CI"))) fail(why);
+        org.junit.jupiter.api.Assumptions.abort(why);
+        return null;
+    }
+}
