@@ -55,23 +55,23 @@ class NativeNotesIT {
         }
     }
 
+    /**
+     * Every ```strace quote in a note is a run of consecutive lines of a fresh capture (or of the
+     * seed). ffm-echo's captures are deterministic, so its committed traces must equal a fresh one.
+     * The Go runtime's are not quite: its scheduler may poll once more, or with a timer's timeout,
+     * when the machine is busy. A Go quote therefore has to appear in one of up to
+     * {@value #GO_CAPTURES} fresh captures — it shows what Go does in an honest run, not in every run.
+     */
     @Test
     void everyQuotedTraceIsStillWhatTheProgramsDo() throws Exception {
         Tools.require("strace", "re-capture the traces the notes quote");
         Tools.require("go", "build the Go study program whose traces the notes quote");
-        Path fresh = dir.resolve("traces");
-        ProcessBuilder pb = new ProcessBuilder("bash", NOTES.resolve("capture-traces.sh").toString(), fresh.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("capture.log").toFile());
-        pb.environment().put("JAR", Jar.PATH.toString());
-        pb.environment().put("JAVA", Jar.JAVA);
-        Process p = pb.start();
-        assertTrue(p.waitFor(240, TimeUnit.SECONDS), "capture-traces.sh finished");
-        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("capture.log")));
+        List<Path> captures = new ArrayList<>(List.of(capture(1)));
 
         // ffm-echo's own normalized traces are deterministic: the committed copies must not drift.
         try (var committed = Files.list(NOTES.resolve("traces"))) {
             for (Path c : committed.filter(f -> f.getFileName().toString().startsWith("ffm-echo-")).toList()) {
-                assertEquals(Files.readAllLines(c), Files.readAllLines(fresh.resolve(c.getFileName())),
+                assertEquals(Files.readAllLines(c), Files.readAllLines(captures.get(0).resolve(c.getFileName())),
                         c + " drifted from a fresh capture: rerun native-notes/capture-traces.sh and update the notes");
             }
         }
@@ -88,16 +88,46 @@ class NativeNotesIT {
                 List<String> block = new ArrayList<>();
                 for (int j = i + 1; j < md.size() && !md.get(j).strip().equals("```"); j++) block.add(md.get(j));
                 assertFalse(block.isEmpty(), where + ": empty quote");
-                List<String> source = m.group(2) != null
-                        ? Files.readAllLines(fresh.resolve(Path.of(m.group(2)).getFileName()))
-                        : seed;
-                assertTrue(Collections.indexOfSubList(source, block) >= 0,
-                        where + ": the quoted lines are not (or no longer) in " + (m.group(2) != null ? "a fresh capture of " + m.group(2) : "the seed")
-                                + ":\n" + String.join("\n", block));
                 quotes++;
+                if (m.group(2) == null) {
+                    assertTrue(Collections.indexOfSubList(seed, block) >= 0,
+                            where + ": the quoted lines are not in the seed:\n" + String.join("\n", block));
+                    continue;
+                }
+                Path file = Path.of(m.group(2)).getFileName();
+                boolean deterministic = file.toString().startsWith("ffm-echo-");
+                while (!quotedIn(captures, file, block) && !deterministic && captures.size() < GO_CAPTURES) {
+                    captures.add(capture(captures.size() + 1));
+                }
+                assertTrue(quotedIn(captures, file, block), where + ": the quoted lines are not (or no longer) in "
+                        + captures.size() + " fresh capture(s) of " + m.group(2) + ":\n" + String.join("\n", block)
+                        + "\n--- the first fresh capture:\n" + String.join("\n", Files.readAllLines(captures.get(0).resolve(file))));
             }
         }
         assertTrue(quotes >= 12, "the notes quote captured traces (found " + quotes + ")");
+    }
+
+    private static final int GO_CAPTURES = 3;
+
+    private static boolean quotedIn(List<Path> captures, Path file, List<String> block) throws IOException {
+        for (Path c : captures) {
+            if (Collections.indexOfSubList(Files.readAllLines(c.resolve(file)), block) >= 0) return true;
+        }
+        return false;
+    }
+
+    /** One run of native-notes/capture-traces.sh into a fresh directory. */
+    private Path capture(int n) throws IOException, InterruptedException {
+        Path out = dir.resolve("traces-" + n);
+        Path log = dir.resolve("capture-" + n + ".log");
+        ProcessBuilder pb = new ProcessBuilder("bash", NOTES.resolve("capture-traces.sh").toString(), out.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("JAR", Jar.PATH.toString());
+        pb.environment().put("JAVA", Jar.JAVA);
+        Process p = pb.start();
+        assertTrue(p.waitFor(240, TimeUnit.SECONDS), "capture-traces.sh finished");
+        assertEquals(0, p.exitValue(), Files.readString(log));
+        return out;
     }
 
     @Test
