@@ -1,6 +1,7 @@
 package dev.ffmecho.cli;
 
 import dev.ffmecho.net.NetInit;
+import dev.ffmecho.net.Profile;
 import dev.ffmecho.net.Resolver;
 import dev.ffmecho.net.TCPAddr;
 import dev.ffmecho.server.SequentialServer;
@@ -60,17 +61,17 @@ public final class Main {
             throw new UsageException("native access is not enabled: run java --enable-native-access=ALL-UNNAMED -jar ffm-echo.jar "
                     + "(java -jar enables it through the jar's manifest)");
         }
-        if (!options.profile().equals("go1.6") || !options.mode().equals("sequential")) {
-            throw new UsageException("--profile " + options.profile() + " --mode " + options.mode()
-                    + " is not built yet; this version serves --profile go1.6 --mode sequential");
+        if (!options.mode().equals("sequential")) {
+            throw new UsageException("--mode " + options.mode() + " is not built yet; this version serves --mode sequential");
         }
+        Profile profile = Profile.of(options.profile());
         if (options.narrate()) {
             // Read once by Narrator's static initializer, so it must be set before any sys class
             // loads: nothing before this line touches the sys package.
             System.setProperty(Narrator.PROPERTY, "true");
         }
-        // Go runs its net package init (somaxconn, stack probes) before main; so do we.
-        NetInit.ensure();
+        // Go runs its net package init before main (go1.6 reads somaxconn and probes there); so do we.
+        NetInit.packageInit(profile);
         TCPAddr laddr;
         try {
             laddr = Resolver.resolveTCPAddr(options.listen());
@@ -81,7 +82,7 @@ public final class Main {
             out.println("--> binding to " + options.listen());
             out.flush();
         }
-        SequentialServer server = new SequentialServer(laddr, options.quiet(), out, err);
+        SequentialServer server = new SequentialServer(profile, laddr, options.quiet(), out, err);
         Signals.onTerminate(server::stop);
         try {
             server.serve(bound -> { });

@@ -44,12 +44,15 @@ final class NetFD {
      * net/sock_posix.go {@code socket} for a stream listener: {@link #sysSocket}, the default
      * options, then {@link #listenStream}. On any failure the fd is closed and the error returned.
      */
-    static NetFD listen(int family, boolean ipv6only, TCPAddr laddr, int backlog, Netpoller poller, Arena arena)
+    static NetFD listen(Profile profile, int family, boolean ipv6only, TCPAddr laddr, Netpoller poller, Arena arena)
             throws SyscallException {
         int s = sysSocket(family, Socket.SOCK_STREAM, Socket.IPPROTO_IP);
         NetFD fd = new NetFD(s, family, poller);
         try {
-            setDefaultSockopts(s, family, ipv6only);
+            setDefaultSockopts(profile, s, family, ipv6only);
+            // go1.19 evaluates listenerBacklog() here, as listenStream's argument: its first call
+            // reads somaxconn between the socket options and SO_REUSEADDR. go1.6 read it at init.
+            int backlog = NetInit.listenerBacklog(profile, poller);
             fd.listenStream(laddr, backlog, arena);
             return fd;
         } catch (SyscallException | RuntimeException e) {
@@ -70,15 +73,17 @@ final class NetFD {
 
     /**
      * net/sockopt_linux.go {@code setDefaultSockopts}: IPV6_V6ONLY as asked (its error is ignored,
-     * "some operating systems never admit this option"), then SO_BROADCAST 1 — harmless on TCP,
-     * set by Go 1.6 for every socket.
+     * "some operating systems never admit this option"), then — go1.6 only — SO_BROADCAST 1,
+     * harmless on TCP, which go1.6 set on every socket.
      */
     @GoFunction(value = "net.setDefaultSockopts", note = "03-listen-socket.md")
-    static void setDefaultSockopts(int s, int family, boolean ipv6only) throws SyscallException {
+    static void setDefaultSockopts(Profile profile, int s, int family, boolean ipv6only) throws SyscallException {
         if (family == Socket.AF_INET6) {
             Socket.setsockoptInt(s, Socket.IPPROTO_IPV6, Socket.IPV6_V6ONLY, ipv6only ? 1 : 0);
         }
-        Errno.check("setsockopt", Socket.setsockoptInt(s, Socket.SOL_SOCKET, Socket.SO_BROADCAST, 1));
+        if (profile.soBroadcast) {
+            Errno.check("setsockopt", Socket.setsockoptInt(s, Socket.SOL_SOCKET, Socket.SO_BROADCAST, 1));
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.ffmecho.net;
 
 import dev.ffmecho.sys.GoFunction;
 import dev.ffmecho.poll.FD;
+import dev.ffmecho.poll.Splice;
 import dev.ffmecho.sys.Socket;
 import dev.ffmecho.sys.SyscallException;
 
@@ -10,11 +11,13 @@ import java.lang.foreign.MemorySegment;
 
 /** Go's {@code *net.TCPConn}: reads and writes go through the poller-registered {@link FD}. */
 public final class TCPConn implements AutoCloseable {
+    private final Profile profile;
     private final NetFD fd;
     private final TCPAddr localAddr;
     private final TCPAddr remoteAddr;
 
-    private TCPConn(NetFD fd, TCPAddr localAddr, TCPAddr remoteAddr) {
+    private TCPConn(Profile profile, NetFD fd, TCPAddr localAddr, TCPAddr remoteAddr) {
+        this.profile = profile;
         this.fd = fd;
         this.localAddr = localAddr;
         this.remoteAddr = remoteAddr;
@@ -26,9 +29,39 @@ public final class TCPConn implements AutoCloseable {
      * coalesce it with the next one. Its error is ignored, as in Go.
      */
     @GoFunction(value = "net.newTCPConn", note = "08-tcp-nodelay.md")
-    static TCPConn newTCPConn(NetFD fd, TCPAddr localAddr, TCPAddr remoteAddr) {
+    static TCPConn newTCPConn(Profile profile, NetFD fd, TCPAddr localAddr, TCPAddr remoteAddr) {
         Socket.setsockoptInt(fd.sysfd(), Socket.SOL_TCP, Socket.TCP_NODELAY, 1);
-        return new TCPConn(fd, localAddr, remoteAddr);
+        return new TCPConn(profile, fd, localAddr, remoteAddr);
+    }
+
+    /**
+     * go1.19 net/tcpsockopt_unix.go: {@code setKeepAlive(fd, true)} then
+     * {@code setKeepAlivePeriod}, which sets TCP_KEEPINTVL and then TCP_KEEPIDLE to the period in
+     * whole seconds. Errors are ignored, as the accept path in Go ignores them.
+     */
+    @GoFunction(value = "net.setKeepAlivePeriod", note = "12-go-versions.md")
+    void setKeepAlive(int seconds) {
+        Socket.setsockoptInt(fd.sysfd(), Socket.SOL_SOCKET, Socket.SO_KEEPALIVE, 1);
+        Socket.setsockoptInt(fd.sysfd(), Socket.SOL_TCP, Socket.TCP_KEEPINTVL, seconds);
+        Socket.setsockoptInt(fd.sysfd(), Socket.SOL_TCP, Socket.TCP_KEEPIDLE, seconds);
+    }
+
+    /**
+     * {@code TCPConn.ReadFrom(src)}, which {@code io.Copy(dst, src)} calls because a TCPConn is an
+     * {@code io.ReaderFrom}: go1.19 splices through a pipe ({@code splice(c.fd, r)}, net/splice_linux.go),
+     * go1.6 falls back to {@code genericReadFrom} — {@code copyBuffer} with {@code buf}, 32 KiB
+     * read then write-all until EOF.
+     * @return bytes copied from {@code src} until its EOF
+     */
+    @GoFunction(value = "net.(*TCPConn).ReadFrom", note = "12-go-versions.md")
+    public long readFrom(TCPConn src, MemorySegment buf, Splice splice) throws IOException {
+        if (profile.splice) return splice.copy(fd.poll(), src.fd.poll());
+        long written = 0;
+        while (true) {
+            long nr = src.read(buf, buf.byteSize());
+            if (nr == 0) return written; // io.EOF
+            written += write(buf, nr);
+        }
     }
 
     /** One read(2) of up to {@code count} bytes; 0 means EOF. */

@@ -14,6 +14,7 @@ import java.lang.foreign.Arena;
  * in an arena owned by the listener and freed by {@link #close}.
  */
 public final class TCPListener implements AutoCloseable {
+    private final Profile profile;
     private final Arena arena;
     private final NetFD fd;
     private final TCPAddr addr;
@@ -21,7 +22,8 @@ public final class TCPListener implements AutoCloseable {
     private final RawSockaddrAny local;
 
     /** Takes over a listening {@code fd} and learns its address (the last step of listenStream). */
-    private TCPListener(Arena arena, NetFD fd) throws SyscallException {
+    private TCPListener(Profile profile, Arena arena, NetFD fd) throws SyscallException {
+        this.profile = profile;
         this.arena = arena;
         this.fd = fd;
         this.peer = new RawSockaddrAny(arena);
@@ -34,14 +36,14 @@ public final class TCPListener implements AutoCloseable {
      * family ({@link #favoriteAddrFamily}), then socket, options, bind, listen, epoll registration
      * and getsockname.
      */
-    public static TCPListener listen(TCPAddr laddr, Netpoller poller) throws SyscallException {
-        NetInit.ensure();
-        int[] family = favoriteAddrFamily(laddr);
+    public static TCPListener listen(Profile profile, TCPAddr laddr, Netpoller poller) throws SyscallException {
+        NetInit.packageInit(profile);
+        int[] family = favoriteAddrFamily(profile, laddr);
         Arena arena = Arena.ofShared();
         NetFD fd = null;
         try {
-            fd = NetFD.listen(family[0], family[1] != 0, laddr, NetInit.LISTENER_BACKLOG, poller, arena);
-            return new TCPListener(arena, fd);
+            fd = NetFD.listen(profile, family[0], family[1] != 0, laddr, poller, arena);
+            return new TCPListener(profile, arena, fd);
         } catch (SyscallException | RuntimeException e) {
             if (fd != null) fd.closeQuietly();
             arena.close();
@@ -56,8 +58,9 @@ public final class TCPListener implements AutoCloseable {
      * own family (AF_INET for an absent address), never v6-only.
      * @return {family, ipv6only ? 1 : 0}
      */
-    static int[] favoriteAddrFamily(TCPAddr laddr) {
-        if (laddr.isWildcard() && (NetInit.SUPPORTS_IPV4MAP || !NetInit.SUPPORTS_IPV4)) {
+    static int[] favoriteAddrFamily(Profile profile, TCPAddr laddr) {
+        // Only a wildcard asks; in go1.19 the asking is what runs the (once-only) stack probe.
+        if (laddr.isWildcard() && (NetInit.supportsIPv4map(profile) || !NetInit.supportsIPv4(profile))) {
             return new int[] {Socket.AF_INET6, 0};
         }
         return new int[] {laddr.family(), 0};
@@ -69,15 +72,17 @@ public final class TCPListener implements AutoCloseable {
     }
 
     /**
-     * {@code AcceptTCP}: the accept path of Go 1.6's netFD, then {@code newTCPConn}, which turns
-     * Nagle off (TCP_NODELAY 1) on every accepted connection.
+     * {@code AcceptTCP}: the accept path of Go's netFD, then {@code newTCPConn}, which turns
+     * Nagle off (TCP_NODELAY 1) on every accepted connection, then (go1.19) keep-alive.
      */
     public TCPConn accept() throws SyscallException {
         NetFD conn = fd.accept(peer);
         try {
             TCPAddr remote = Sockaddrs.toTCPAddr(peer);
             TCPAddr localAddr = conn.localAddr(local);
-            return TCPConn.newTCPConn(conn, localAddr, remote);
+            TCPConn c = TCPConn.newTCPConn(profile, conn, localAddr, remote);
+            if (profile.keepAliveSeconds > 0) c.setKeepAlive(profile.keepAliveSeconds);
+            return c;
         } catch (SyscallException | RuntimeException e) {
             conn.closeQuietly();
             throw e;

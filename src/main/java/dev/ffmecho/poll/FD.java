@@ -38,8 +38,20 @@ public final class FD {
         return sysfd;
     }
 
-    /** The syscalls {@link #retrying} knows how to repeat. */
-    private enum Op { ACCEPT, READ, WRITE }
+    /** The syscalls {@link #retrying} knows how to repeat, and which readiness each waits for. */
+    private enum Op {
+        ACCEPT(PollDesc.READ), READ(PollDesc.READ), WRITE(PollDesc.WRITE),
+        /** splice(2) from this socket into a pipe. */
+        SPLICE_IN(PollDesc.READ),
+        /** splice(2) from a pipe into this socket. */
+        SPLICE_OUT(PollDesc.WRITE);
+
+        final int mode;
+
+        Op(int mode) {
+            this.mode = mode;
+        }
+    }
 
     /**
      * Go 1.6 {@code netFD.accept} + {@code sock_cloexec.go accept}: {@code accept4} with
@@ -49,7 +61,7 @@ public final class FD {
     @GoFunction(value = "net.(*netFD).accept", note = "06-accept4-eagain.md")
     public int accept(RawSockaddrAny peer) throws SyscallException {
         pd.reset(PollDesc.READ); // fd.pd.PrepareRead()
-        return (int) Errno.check("accept4", retrying(Op.ACCEPT, null, 0, peer));
+        return (int) Errno.check("accept4", retrying(Op.ACCEPT, null, 0, peer, -1));
     }
 
     /**
@@ -59,7 +71,7 @@ public final class FD {
     @GoFunction(value = "net.(*netFD).Read", note = "06-accept4-eagain.md")
     public long read(MemorySegment buf, long count) throws SyscallException {
         pd.reset(PollDesc.READ); // fd.pd.PrepareRead()
-        return Errno.check("read", retrying(Op.READ, buf, count, null));
+        return Errno.check("read", retrying(Op.READ, buf, count, null, -1));
     }
 
     /**
@@ -73,7 +85,7 @@ public final class FD {
         long done = 0;
         MemorySegment rest = buf;
         while (true) {
-            long n = Errno.check("write", retrying(Op.WRITE, rest, count - done, null));
+            long n = Errno.check("write", retrying(Op.WRITE, rest, count - done, null, -1));
             done += n;
             if (done == count) return done;
             if (n == 0) throw new EOFException("write: 0 of " + (count - done) + " bytes written (Go: io.ErrUnexpectedEOF)");
@@ -87,19 +99,46 @@ public final class FD {
      * {@code ignoringEINTR}, Go 1.14+).
      * @return the syscall's result, or {@code -errno} for any failure but EAGAIN/EINTR
      */
-    private long retrying(Op op, MemorySegment buf, long count, RawSockaddrAny peer) throws SyscallException {
+    private long retrying(Op op, MemorySegment buf, long count, RawSockaddrAny peer, int pipe) throws SyscallException {
         while (true) {
             long r = switch (op) {
                 case ACCEPT -> Socket.accept4(sysfd, peer, Socket.SOCK_NONBLOCK | Socket.SOCK_CLOEXEC);
                 case READ -> Unistd.read(sysfd, buf, count);
                 case WRITE -> Unistd.write(sysfd, buf, count);
+                case SPLICE_IN -> Unistd.splice(sysfd, pipe, count, Unistd.SPLICE_F_NONBLOCK);
+                case SPLICE_OUT -> Unistd.splice(pipe, sysfd, count, Unistd.SPLICE_F_NONBLOCK);
             };
             if (r == -Errno.EAGAIN) {
-                poller.park(pd, op == Op.WRITE ? PollDesc.WRITE : PollDesc.READ);
+                poller.park(pd, op.mode);
             } else if (r != -Errno.EINTR) {
                 return r;
             }
         }
+    }
+
+    /**
+     * go1.19 internal/poll/splice_linux.go {@code spliceDrain}: move up to {@code max} bytes from
+     * this socket into the pipe's write end, parking on EAGAIN.
+     * @return bytes now in the pipe; 0 means EOF
+     */
+    @GoFunction(value = "internal/poll.spliceDrain", note = "12-go-versions.md")
+    long spliceIntoPipe(int pipeWfd, long max) throws SyscallException {
+        pd.reset(PollDesc.READ);
+        return Errno.check("splice", retrying(Op.SPLICE_IN, null, max, null, pipeWfd));
+    }
+
+    /**
+     * go1.19 {@code splicePump}: move all {@code inPipe} bytes from the pipe's read end into this
+     * socket, continuing partial moves and parking on EAGAIN.
+     */
+    @GoFunction(value = "internal/poll.splicePump", note = "12-go-versions.md")
+    long spliceFromPipe(int pipeRfd, long inPipe) throws SyscallException {
+        pd.reset(PollDesc.WRITE);
+        long written = 0;
+        while (written < inPipe) {
+            written += Errno.check("splice", retrying(Op.SPLICE_OUT, null, inPipe - written, null, pipeRfd));
+        }
+        return written;
     }
 
     /**

@@ -11,6 +11,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import static dev.ffmecho.sys.EPoll.EPOLLERR;
 import static dev.ffmecho.sys.EPoll.EPOLLET;
 import static dev.ffmecho.sys.EPoll.EPOLLHUP;
@@ -36,11 +38,38 @@ import static dev.ffmecho.sys.EPoll.EPOLLRDHUP;
  * as this poller ({@link #close()}).
  */
 public final class Netpoller implements AutoCloseable {
+    /** Which Go runtime's poller to reproduce. */
+    public enum Flavor {
+        /**
+         * go1.6 runtime/netpoll_epoll.go: epoll_wait; no wake-up pipe; a blocking netpoll that
+         * readies nobody waits again at once ({@code if block && gp == 0 goto retry}).
+         */
+        GO1_6(false, false, false),
+        /**
+         * go1.19 runtime/netpoll_epoll.go: epoll_pwait (the {@code epollwait} stub is SYS_epoll_pwait);
+         * netpollinit also makes the {@code netpollBreak} pipe (pipe2 O_NONBLOCK|O_CLOEXEC, read end
+         * registered level-triggered for EPOLLIN); a blocking netpoll returns even when it readied
+         * nobody, and findrunnable starts over with a non-blocking poll ({@code goto top}).
+         */
+        GO1_19(true, true, true);
+
+        final boolean epollPwait;
+        final boolean breakPipe;
+        final boolean repollAfterIdleWake;
+
+        Flavor(boolean epollPwait, boolean breakPipe, boolean repollAfterIdleWake) {
+            this.epollPwait = epollPwait;
+            this.breakPipe = breakPipe;
+            this.repollAfterIdleWake = repollAfterIdleWake;
+        }
+    }
+
     /** {@code netpoll}'s {@code var events [128]epollevent}: hence {@code 128} in every epoll_wait. */
     static final int MAX_EVENTS = 128;
     /** {@code netpollopen}'s {@code ev.events}. */
     static final int EVENTS = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
+    private final Flavor flavor;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment events = EpollEvent.allocateArray(arena, MAX_EVENTS);
     private final MemorySegment ctlEvent = EpollEvent.allocate(arena);
@@ -48,11 +77,22 @@ public final class Netpoller implements AutoCloseable {
     private int epfd = -1;
     private PollDesc[] descs = new PollDesc[64];
     private int nextSeq;
+    /** go1.19's netpollBreakRd/Wr, or -1. */
+    private int breakRd = -1;
+    private int breakWr = -1;
+
+    public Netpoller(Flavor flavor) {
+        this.flavor = flavor;
+    }
+
+    public Flavor flavor() {
+        return flavor;
+    }
 
     /** {@code poll_runtime_pollOpen} → {@code netpollopen}: register {@code fd} with epoll. */
     @GoFunction(value = "runtime.netpollopen", note = "05-epoll.md")
     public synchronized PollDesc open(int fd) throws SyscallException {
-        if (epfd < 0) epfd = netpollinit();
+        if (epfd < 0) netpollinit();
         PollDesc pd = new PollDesc(fd, nextSeq++);
         EpollEvent.set(ctlEvent, EVENTS, (long) pd.seq << 32 | fd);
         Errno.check("epoll_ctl", EPoll.ctl(epfd, EPoll.EPOLL_CTL_ADD, fd, ctlEvent));
@@ -66,9 +106,20 @@ public final class Netpoller implements AutoCloseable {
      * on kernels older than 2.6.27; every kernel a JDK 22 runs on has epoll_create1.
      */
     @GoFunction(value = "runtime.netpollinit", note = "05-epoll.md")
-    private static int netpollinit() throws SyscallException {
-        return Errno.check("epoll_create1", EPoll.create1(EPoll.EPOLL_CLOEXEC));
+    private void netpollinit() throws SyscallException {
+        epfd = Errno.check("epoll_create1", EPoll.create1(EPoll.EPOLL_CLOEXEC));
+        if (!flavor.breakPipe) return;
+        MemorySegment fds = arena.allocate(JAVA_INT, 2);
+        Errno.check("pipe2", Unistd.pipe2(fds, Unistd.O_NONBLOCK | Unistd.O_CLOEXEC));
+        breakRd = fds.get(JAVA_INT, 0);
+        breakWr = fds.get(JAVA_INT, 4);
+        // Go puts &netpollBreakRd in data; any value no PollDesc can have will do: fd -1.
+        EpollEvent.set(ctlEvent, EPoll.EPOLLIN, BREAK_DATA);
+        Errno.check("epoll_ctl", EPoll.ctl(epfd, EPoll.EPOLL_CTL_ADD, breakRd, ctlEvent));
     }
+
+    /** epoll data of the wake-up pipe: seq -1, fd -1, which no registration produces. */
+    private static final long BREAK_DATA = -1L;
 
     /**
      * {@code poll_runtime_pollClose} → {@code netpollclose}: EPOLL_CTL_DEL, before the fd is closed.
@@ -90,6 +141,10 @@ public final class Netpoller implements AutoCloseable {
         netpoll(false);                 // findrunnable: "poll network" before stealing work
         while (!pd.consume(mode)) {
             netpoll(true);              // findrunnable: block in netpoll until work arrives
+            if (pd.consume(mode)) return;
+            // Woken for nobody (e.g. a conn's EPOLLOUT edge). go1.6's netpoll blocks again at once;
+            // go1.19's findrunnable starts over at top, which polls without blocking first.
+            if (flavor.repollAfterIdleWake) netpoll(false);
         }
     }
 
@@ -100,9 +155,10 @@ public final class Netpoller implements AutoCloseable {
      */
     @GoFunction(value = "runtime.netpoll", note = "06-accept4-eagain.md")
     private void netpoll(boolean block) throws SyscallException {
+        int timeout = block ? -1 : 0;
         int n;
         do {
-            n = EPoll.wait(epfd, events, MAX_EVENTS, block ? -1 : 0);
+            n = flavor.epollPwait ? EPoll.pwait(epfd, events, MAX_EVENTS, timeout) : EPoll.wait(epfd, events, MAX_EVENTS, timeout);
         } while (n == -Errno.EINTR); // netpoll: "if n != -_EINTR { throw }; goto retry"
         Errno.check("epoll_wait", n);
         for (int i = 0; i < n; i++) {
@@ -111,6 +167,7 @@ public final class Netpoller implements AutoCloseable {
     }
 
     private void dispatch(int ev, long data) {
+        if (data == BREAK_DATA) return; // the wake-up pipe: its job was to end the wait
         int fd = (int) data;
         PollDesc pd = fd < descs.length ? descs[fd] : null;
         if (pd == null || pd.seq != (int) (data >>> 32)) return; // closed or re-registered since
@@ -123,6 +180,11 @@ public final class Netpoller implements AutoCloseable {
     @Override
     @GoFunction(value = "ffm-echo: release the netpoller on exit", note = "11-ffm.md")
     public synchronized void close() {
+        if (breakRd >= 0) {
+            Unistd.close(breakRd);
+            Unistd.close(breakWr);
+            breakRd = breakWr = -1;
+        }
         if (epfd >= 0) {
             Unistd.close(epfd);
             epfd = -1;

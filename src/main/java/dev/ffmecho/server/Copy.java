@@ -1,15 +1,17 @@
 package dev.ffmecho.server;
 
 import dev.ffmecho.net.TCPConn;
+import dev.ffmecho.poll.Splice;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Go 1.6's {@code io.Copy(conn, conn)} as it runs for two {@code *net.TCPConn}s: TCPConn's
- * {@code ReadFrom} finds no sendfile source and falls back to {@code genericReadFrom}, i.e.
- * {@code copyBuffer} with a {@code 32*1024} buffer (src/io/io.go): read up to 32 KiB, write all of
- * it, until EOF. The buffer is the caller's, reused for every connection: nothing is allocated per
+ * {@code io.Copy(conn, conn)} (src/io/io.go {@code copyBuffer}): the destination is a
+ * {@code *net.TCPConn}, an {@code io.ReaderFrom}, so io.Copy hands the whole copy to
+ * {@link TCPConn#readFrom}, where the profile decides: go1.6 reads up to 32 KiB and writes it all,
+ * until EOF (its {@code genericReadFrom} allocates {@code 32*1024}, hence {@code read(fd, …, 32768)});
+ * go1.19 splices. The buffer is the caller's, reused for every connection: nothing is allocated per
  * message.
  */
 public final class Copy {
@@ -19,13 +21,7 @@ public final class Copy {
     private Copy() {}
 
     /** @return bytes copied from {@code src} to {@code dst} until EOF on {@code src} */
-    public static long copy(TCPConn dst, TCPConn src, MemorySegment buf) throws IOException {
-        long written = 0;
-        long size = Math.min(buf.byteSize(), BUFFER_SIZE);
-        while (true) {
-            long nr = src.read(buf, size);
-            if (nr == 0) return written; // io.EOF
-            written += dst.write(buf, nr);
-        }
+    public static long copy(TCPConn dst, TCPConn src, MemorySegment buf, Splice splice) throws IOException {
+        return dst.readFrom(src, buf.asSlice(0, Math.min(buf.byteSize(), BUFFER_SIZE)), splice);
     }
 }

@@ -1,9 +1,11 @@
 package dev.ffmecho.server;
 
+import dev.ffmecho.net.Profile;
 import dev.ffmecho.net.TCPAddr;
 import dev.ffmecho.net.TCPConn;
 import dev.ffmecho.net.TCPListener;
 import dev.ffmecho.poll.Netpoller;
+import dev.ffmecho.poll.Splice;
 import dev.ffmecho.sys.Errno;
 import dev.ffmecho.sys.SyscallException;
 
@@ -28,6 +30,7 @@ public final class SequentialServer {
     private static final long MIN_BACKOFF_MILLIS = 5;
     private static final long MAX_BACKOFF_MILLIS = 1000;
 
+    private final Profile profile;
     private final TCPAddr laddr;
     private final boolean quiet;
     private final PrintStream out;
@@ -38,7 +41,8 @@ public final class SequentialServer {
     private TCPListener listener; // guarded by lock: stop() may shut it down, serve() closes it
     private TCPConn active;       // guarded by lock
 
-    public SequentialServer(TCPAddr laddr, boolean quiet, PrintStream out, PrintStream err) {
+    public SequentialServer(Profile profile, TCPAddr laddr, boolean quiet, PrintStream out, PrintStream err) {
+        this.profile = profile;
         this.laddr = laddr;
         this.quiet = quiet;
         this.out = out;
@@ -51,15 +55,16 @@ public final class SequentialServer {
      * @param onListening called once with the bound address, before the first accept
      */
     public void serve(java.util.function.Consumer<TCPAddr> onListening) throws IOException {
-        try (Netpoller poller = new Netpoller(); Arena buffers = Arena.ofConfined()) {
+        try (Netpoller poller = new Netpoller(profile.poller); Splice splice = new Splice();
+             Arena buffers = Arena.ofConfined()) {
             MemorySegment buf = buffers.allocate(Copy.BUFFER_SIZE);
-            TCPListener ln = TCPListener.listen(laddr, poller);
+            TCPListener ln = TCPListener.listen(profile, laddr, poller);
             synchronized (lock) {
                 listener = ln;
             }
             try {
                 onListening.accept(ln.addr());
-                acceptLoop(ln, buf);
+                acceptLoop(ln, buf, splice);
             } finally {
                 synchronized (lock) {
                     listener = null;
@@ -69,7 +74,7 @@ public final class SequentialServer {
         }
     }
 
-    private void acceptLoop(TCPListener ln, MemorySegment buf) throws SyscallException {
+    private void acceptLoop(TCPListener ln, MemorySegment buf, Splice splice) throws SyscallException {
         long backoff = 0;
         while (!stopping) {
             TCPConn conn;
@@ -88,16 +93,16 @@ public final class SequentialServer {
                 out.print('.');
                 out.flush();
             }
-            echo(conn, buf);
+            echo(conn, buf, splice);
         }
     }
 
-    private void echo(TCPConn conn, MemorySegment buf) {
+    private void echo(TCPConn conn, MemorySegment buf, Splice splice) {
         synchronized (lock) {
             active = conn;
         }
         try {
-            Copy.copy(conn, conn, buf);
+            Copy.copy(conn, conn, buf, splice);
         } catch (IOException e) {
             err.println("ffm-echo: connection from " + conn.remoteAddr() + ": " + e.getMessage());
         } finally {

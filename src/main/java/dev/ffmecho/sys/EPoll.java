@@ -32,6 +32,9 @@ public final class EPoll {
     private static final MethodHandle EPOLL_WAIT = Downcalls.errnoCapturing("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
 
+    private static final MethodHandle EPOLL_PWAIT = Downcalls.errnoCapturing("epoll_pwait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+
     private EPoll() {}
 
     /** epoll_create1(2). */
@@ -61,11 +64,28 @@ public final class EPoll {
     /** epoll_wait(2) into {@code events}, an array of {@code maxEvents} {@link EpollEvent}s. */
     public static int wait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
         MemorySegment state = Downcalls.callState();
-        if (Narrator.ENABLED && timeoutMillis != 0) Narrator.epollWaitEnter(epfd);
+        if (Narrator.ENABLED && timeoutMillis != 0) Narrator.epollWaitEnter("epoll_wait", epfd);
         try {
             int r = Downcalls.resultOrErrno(
                     (int) EPOLL_WAIT.invokeExact(state, epfd, events, maxEvents, timeoutMillis), state);
             if (Narrator.ENABLED) Narrator.epollWait(epfd, events, maxEvents, timeoutMillis, r);
+            return r;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /**
+     * epoll_pwait(2) with a NULL sigmask — what Go's runtime calls since it stopped using
+     * epoll_wait (runtime/netpoll_epoll.go at go1.19: {@code epollwait} is SYS_epoll_pwait).
+     */
+    public static int pwait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
+        MemorySegment state = Downcalls.callState();
+        if (Narrator.ENABLED && timeoutMillis != 0) Narrator.epollWaitEnter("epoll_pwait", epfd);
+        try {
+            int r = Downcalls.resultOrErrno(
+                    (int) EPOLL_PWAIT.invokeExact(state, epfd, events, maxEvents, timeoutMillis, MemorySegment.NULL), state);
+            if (Narrator.ENABLED) Narrator.epollPwait(epfd, events, maxEvents, timeoutMillis, r);
             return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);

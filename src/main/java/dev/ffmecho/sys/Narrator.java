@@ -96,19 +96,64 @@ public final class Narrator {
         emit("epoll_ctl(" + epfd + ", " + opName + ", " + fd + ", " + ev + ")", r);
     }
 
-    /** Before a blocking epoll_wait: strace's first half. */
-    static void epollWaitEnter(int epfd) {
-        emitRaw("epoll_wait(" + epfd + ",  <unfinished ...>");
+    /** Before a blocking epoll_wait/epoll_pwait: strace's first half. */
+    static void epollWaitEnter(String name, int epfd) {
+        emitRaw(name + "(" + epfd + ",  <unfinished ...>");
     }
 
     static void epollWait(int epfd, MemorySegment events, int maxEvents, int timeout, int r) {
+        emitWait("epoll_wait", epfd, events, maxEvents, timeout, "", r);
+    }
+
+    /** glibc passes sigsetsize _NSIG/8 = 8 with the NULL mask. */
+    static void epollPwait(int epfd, MemorySegment events, int maxEvents, int timeout, int r) {
+        emitWait("epoll_pwait", epfd, events, maxEvents, timeout, ", NULL, 8", r);
+    }
+
+    private static void emitWait(String name, int epfd, MemorySegment events, int maxEvents, int timeout, String extra, int r) {
         StringBuilder list = new StringBuilder("[");
         for (int i = 0; i < r; i++) {
             if (i > 0) list.append(", ");
             list.append(epollEvent(events, i));
         }
-        String tail = (r < 0 ? pointer(events) : list + "]") + ", " + maxEvents + ", " + timeout + ")";
-        emit(timeout != 0 ? "<... epoll_wait resumed>" + tail : "epoll_wait(" + epfd + ", " + tail, r);
+        String tail = (r < 0 ? pointer(events) : list + "]") + ", " + maxEvents + ", " + timeout + extra + ")";
+        emit(timeout != 0 ? "<... " + name + " resumed>" + tail : name + "(" + epfd + ", " + tail, r);
+    }
+
+    static void pipe2(MemorySegment fds, int flags, int r) {
+        String ends = r < 0 ? pointer(fds) : "[" + fds.get(JAVA_INT, 0) + ", " + fds.get(JAVA_INT, 4) + "]";
+        emit("pipe2(" + ends + ", " + openFlags(flags, false) + ")", r);
+    }
+
+    static void fcntl(int fd, int cmd, int arg, int r) {
+        String call = switch (cmd) {
+            case Unistd.F_GETFL -> "fcntl(" + fd + ", F_GETFL)";
+            case Unistd.F_SETFL -> "fcntl(" + fd + ", F_SETFL, " + openFlags(arg, true) + ")";
+            case Unistd.F_GETPIPE_SZ -> "fcntl(" + fd + ", F_GETPIPE_SZ)";
+            default -> "fcntl(" + fd + ", " + cmd + ", " + arg + ")";
+        };
+        if (cmd == Unistd.F_GETFL && r >= 0) {
+            emitRaw(call + " = 0x" + Integer.toHexString(r) + " (flags " + openFlags(r, true) + ")");
+        } else {
+            emit(call, r);
+        }
+    }
+
+    static void splice(int in, int out, long len, int flags, long r) {
+        emit("splice(" + in + ", NULL, " + out + ", NULL, " + len + ", "
+                + (flags == Unistd.SPLICE_F_NONBLOCK ? "SPLICE_F_NONBLOCK" : Integer.toString(flags)) + ")", r);
+    }
+
+    /** open(2)-style flags as strace prints them; O_LARGEFILE is what the kernel reports for 64-bit opens. */
+    private static String openFlags(int flags, boolean withAccessMode) {
+        StringBuilder sb = new StringBuilder();
+        if (withAccessMode) sb.append((flags & 3) == Unistd.O_RDONLY ? "O_RDONLY" : (flags & 3) == 1 ? "O_WRONLY" : "O_RDWR");
+        int[] bits = {Unistd.O_NONBLOCK, 0x8000, Unistd.O_CLOEXEC};
+        String[] names = {"O_NONBLOCK", "O_LARGEFILE", "O_CLOEXEC"};
+        for (int i = 0; i < bits.length; i++) {
+            if ((flags & bits[i]) != 0) sb.append(sb.length() > 0 ? "|" : "").append(names[i]);
+        }
+        return sb.length() > 0 ? sb.toString() : "0";
     }
 
     static void read(int fd, MemorySegment buf, long count, long r) {
@@ -220,7 +265,13 @@ public final class Narrator {
                 case Socket.SO_REUSEPORT -> "SO_REUSEPORT";
                 default -> null;
             };
-            case Socket.SOL_TCP -> name == Socket.TCP_NODELAY ? "TCP_NODELAY" : null;
+            case Socket.SOL_TCP -> switch (name) {
+                case Socket.TCP_NODELAY -> "TCP_NODELAY";
+                case Socket.TCP_KEEPIDLE -> "TCP_KEEPIDLE";
+                case Socket.TCP_KEEPINTVL -> "TCP_KEEPINTVL";
+                case Socket.TCP_KEEPCNT -> "TCP_KEEPCNT";
+                default -> null;
+            };
             case Socket.SOL_IPV6 -> name == Socket.IPV6_V6ONLY ? "IPV6_V6ONLY" : null;
             default -> null;
         };

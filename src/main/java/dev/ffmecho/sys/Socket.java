@@ -40,6 +40,9 @@ public final class Socket {
     public static final int SO_REUSEPORT = 15;
     public static final int IPV6_V6ONLY = 26;
     public static final int TCP_NODELAY = 1;
+    public static final int TCP_KEEPIDLE = 4;
+    public static final int TCP_KEEPINTVL = 5;
+    public static final int TCP_KEEPCNT = 6;
 
     // shutdown(2) how.
     public static final int SHUT_RD = 0;

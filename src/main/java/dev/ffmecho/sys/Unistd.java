@@ -10,11 +10,16 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-/** {@code <unistd.h>} and {@code <fcntl.h>}: read, write, close, openat. */
+/** {@code <unistd.h>} and {@code <fcntl.h>}: read, write, close, openat, pipe2, fcntl, splice. */
 public final class Unistd {
     public static final int AT_FDCWD = -100;
     public static final int O_RDONLY = 0;
     public static final int O_CLOEXEC = 0x80000;
+    public static final int O_NONBLOCK = 0x800;
+    public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
+    public static final int F_GETPIPE_SZ = 1032;
+    public static final int SPLICE_F_NONBLOCK = 2;
 
     private static final MethodHandle READ = Downcalls.errnoCapturing("read",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
@@ -26,6 +31,15 @@ public final class Unistd {
     private static final MethodHandle OPENAT = Downcalls.errnoCapturing("openat",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
             Linker.Option.firstVariadicArg(3));
+
+    private static final MethodHandle PIPE2 = Downcalls.errnoCapturing("pipe2",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    /** fcntl is variadic; every command used here takes one int argument (or ignores it). */
+    private static final MethodHandle FCNTL = Downcalls.errnoCapturing("fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle SPLICE = Downcalls.errnoCapturing("splice",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
 
     private Unistd() {}
 
@@ -72,6 +86,43 @@ public final class Unistd {
             MemorySegment cpath = arena.allocateFrom(path);
             int r = Downcalls.resultOrErrno((int) OPENAT.invokeExact(state, dirfd, cpath, flags, 0), state);
             if (Narrator.ENABLED) Narrator.openat(dirfd, path, flags, r);
+            return r;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** pipe2(2) into {@code fds}, two ints: [read end, write end]. */
+    public static int pipe2(MemorySegment fds, int flags) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            int r = Downcalls.resultOrErrno((int) PIPE2.invokeExact(state, fds, flags), state);
+            if (Narrator.ENABLED) Narrator.pipe2(fds, flags, r);
+            return r;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** fcntl(2) with an int argument ({@code F_SETFL}) or none that matters ({@code F_GETFL}, {@code F_GETPIPE_SZ}). */
+    public static int fcntl(int fd, int cmd, int arg) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            int r = Downcalls.resultOrErrno((int) FCNTL.invokeExact(state, fd, cmd, arg), state);
+            if (Narrator.ENABLED) Narrator.fcntl(fd, cmd, arg, r);
+            return r;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** splice(2) of up to {@code len} bytes from {@code in} to {@code out}, no offsets (both are pipes or sockets). */
+    public static long splice(int in, int out, long len, int flags) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            long r = Downcalls.resultOrErrno(
+                    (long) SPLICE.invokeExact(state, in, MemorySegment.NULL, out, MemorySegment.NULL, len, flags), state);
+            if (Narrator.ENABLED) Narrator.splice(in, out, len, flags, r);
             return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);

@@ -17,52 +17,59 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The real jar under {@code strace -f -o FILE}, as SPEC §1 tells users to run it. Knows when the
  * server is parked in a blocking {@code epoll_wait} by reading {@code /proc/PID/task/TID/syscall}
  * (not by sleeping), so that the traced sequence does not depend on timing, and stops it with
- * SIGTERM sent to the java PID it started.
+ * SIGTERM sent to the PID of the program it started.
  */
 final class StracedServer implements AutoCloseable {
     private static final int SYS_EPOLL_WAIT = 232; // x86_64
+    private static final int SYS_EPOLL_PWAIT = 281;
     private static final long WAIT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     final Path trace;
     final int port;
     private final Process strace;
-    private final ProcessHandle java;
+    private final ProcessHandle program;
 
-    private StracedServer(Path trace, int port, Process strace, ProcessHandle java) {
+    private StracedServer(Path trace, int port, Process strace, ProcessHandle program) {
         this.trace = trace;
         this.port = port;
         this.strace = strace;
-        this.java = java;
+        this.program = program;
     }
 
     /** Starts {@code strace -f -o TRACE java … -jar ffm-echo.jar --listen HOST:PORT [EXTRA…]} on a free port. */
     static StracedServer start(Path dir, String host, String... extra) throws IOException, InterruptedException {
-        String straceBin = Tools.require("strace", "prove syscall fidelity by tracing the real jar");
         int port = Jar.freePort();
-        Path trace = dir.resolve("run.strace");
-        List<String> cmd = new ArrayList<>(List.of(straceBin, "-f", "-o", trace.toString()));
         List<String> args = new ArrayList<>(List.of("--listen", host + ":" + port));
         args.addAll(List.of(extra));
-        cmd.addAll(Jar.command(args.toArray(String[]::new)));
+        return start(dir, port, Jar.command(args.toArray(String[]::new)));
+    }
+
+    /** Starts {@code strace -f -o DIR/run.strace COMMAND…}, a server that listens on {@code port}. */
+    static StracedServer start(Path dir, int port, List<String> command) throws IOException, InterruptedException {
+        String straceBin = Tools.require("strace", "prove syscall fidelity by tracing the real programs");
+        Path trace = dir.resolve("run.strace");
+        List<String> cmd = new ArrayList<>(List.of(straceBin, "-f", "-o", trace.toString()));
+        cmd.addAll(command);
         Process strace = new ProcessBuilder(cmd)
                 .redirectOutput(dir.resolve("stdout.txt").toFile())
                 .redirectError(dir.resolve("stderr.txt").toFile())
                 .start();
-        ProcessHandle java = awaitChild(strace);
-        StracedServer server = new StracedServer(trace, port, strace, java);
-        server.awaitBlockedInEpollWait();
-        return server;
+        ProcessHandle server = awaitChild(strace, command.get(0));
+        StracedServer s = new StracedServer(trace, port, strace, server);
+        s.awaitBlockedInEpollWait();
+        return s;
     }
 
     /**
-     * The java child of strace. strace forks short-lived children of its own at startup (its ptrace
+     * The server child of strace (running {@code program}). strace forks short-lived children of its own at startup (its ptrace
      * feature tests), so the child is recognised by the program it runs, not by being first.
      */
-    private static ProcessHandle awaitChild(Process strace) throws InterruptedException {
+    private static ProcessHandle awaitChild(Process strace, String program) throws InterruptedException {
+        String name = Path.of(program).getFileName().toString();
         long deadline = System.nanoTime() + WAIT_LIMIT_NANOS;
         while (System.nanoTime() < deadline) {
             Optional<ProcessHandle> child = strace.children()
-                    .filter(c -> c.info().command().map(cmd -> cmd.equals(Jar.JAVA) || cmd.endsWith("/java")).orElse(false))
+                    .filter(c -> c.info().command().map(cmd -> cmd.equals(program) || cmd.endsWith("/" + name)).orElse(false))
                     .findFirst();
             if (child.isPresent()) return child.get();
             assertTrue(strace.isAlive(), "strace exited early: is ptrace permitted here?");
@@ -72,14 +79,15 @@ final class StracedServer implements AutoCloseable {
     }
 
     /**
-     * Waits until a thread of the server is inside {@code epoll_wait(…, -1)}: the accept loop is
-     * parked. /proc/PID/task/TID/syscall holds "NR arg1 … arg6 sp pc" for a thread in a syscall;
-     * the timeout is arg4, an int, so its low 32 bits are all ones for -1.
+     * Waits until a thread of the server is inside a blocking {@code epoll_wait}/{@code epoll_pwait}
+     * (timeout -1): the accept loop is parked. /proc/PID/task/TID/syscall holds
+     * "NR arg1 … arg6 sp pc" for a thread in a syscall; the timeout is arg4, an int, so its low 32
+     * bits are all ones for -1.
      */
     void awaitBlockedInEpollWait() throws InterruptedException {
         long deadline = System.nanoTime() + WAIT_LIMIT_NANOS;
         while (System.nanoTime() < deadline) {
-            assertTrue(java.isAlive(), "the server exited: " + stderr());
+            assertTrue(program.isAlive(), "the server exited: " + stderr());
             if (blockedInEpollWait()) return;
             Thread.sleep(20);
         }
@@ -87,7 +95,7 @@ final class StracedServer implements AutoCloseable {
     }
 
     private boolean blockedInEpollWait() {
-        try (var tasks = Files.list(Path.of("/proc", Long.toString(java.pid()), "task"))) {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(program.pid()), "task"))) {
             for (Path task : tasks.toList()) {
                 String[] f;
                 try {
@@ -95,7 +103,7 @@ final class StracedServer implements AutoCloseable {
                 } catch (IOException gone) {
                     continue; // the thread exited meanwhile
                 }
-                if (f.length >= 5 && f[0].equals(Integer.toString(SYS_EPOLL_WAIT))
+                if (f.length >= 5 && (f[0].equals(Integer.toString(SYS_EPOLL_WAIT)) || f[0].equals(Integer.toString(SYS_EPOLL_PWAIT)))
                         && (Long.decode(f[4]) & 0xffff_ffffL) == 0xffff_ffffL) {
                     return true;
                 }
@@ -108,7 +116,7 @@ final class StracedServer implements AutoCloseable {
 
     /** Number of TCP/UDP/UNIX sockets the server holds open. */
     int openSockets() throws IOException {
-        try (var fds = Files.list(Path.of("/proc", Long.toString(java.pid()), "fd"))) {
+        try (var fds = Files.list(Path.of("/proc", Long.toString(program.pid()), "fd"))) {
             int n = 0;
             for (Path fd : fds.toList()) {
                 try {
@@ -142,16 +150,16 @@ final class StracedServer implements AutoCloseable {
         return Files.readString(trace.resolveSibling("stdout.txt"));
     }
 
-    /** SIGTERM to the java PID; the server drains and exits 0, and strace exits with it. */
+    /** SIGTERM to the program's PID; ffm-echo drains and exits 0 (Go dies of it), and strace exits with it. */
     int stop() throws InterruptedException {
-        java.destroy();
-        assertTrue(strace.waitFor(30, TimeUnit.SECONDS), "strace/java did not exit within 30 s of SIGTERM");
+        program.destroy();
+        assertTrue(strace.waitFor(30, TimeUnit.SECONDS), "the traced program did not exit within 30 s of SIGTERM");
         return strace.exitValue();
     }
 
     @Override
     public void close() throws InterruptedException {
-        if (java.isAlive()) java.destroyForcibly();
+        if (program.isAlive()) program.destroyForcibly();
         if (strace.isAlive() && !strace.waitFor(10, TimeUnit.SECONDS)) strace.destroyForcibly();
     }
 

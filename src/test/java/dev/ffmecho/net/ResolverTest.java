@@ -50,14 +50,14 @@ class ResolverTest {
     @Test
     void wildcardListenersGoDualStackOnAfInet6WhenMappedAddressesWork() throws Exception {
         // favoriteAddrFamily in "listen" mode: the probe decides; loopback here supports v4-mapped.
-        assertTrue(NetInit.SUPPORTS_IPV4MAP, "this machine's loopback supports IPv4-mapped IPv6");
+        assertTrue(NetInit.supportsIPv4map(Profile.GO1_6), "this machine's loopback supports IPv4-mapped IPv6");
         assertEquals(dev.ffmecho.sys.Socket.AF_INET6,
-                TCPListener.favoriteAddrFamily(Resolver.resolveTCPAddr(":1"))[0]);
+                TCPListener.favoriteAddrFamily(Profile.GO1_6, Resolver.resolveTCPAddr(":1"))[0]);
         assertEquals(dev.ffmecho.sys.Socket.AF_INET6,
-                TCPListener.favoriteAddrFamily(Resolver.resolveTCPAddr("0.0.0.0:1"))[0]);
+                TCPListener.favoriteAddrFamily(Profile.GO1_6, Resolver.resolveTCPAddr("0.0.0.0:1"))[0]);
         assertEquals(dev.ffmecho.sys.Socket.AF_INET,
-                TCPListener.favoriteAddrFamily(Resolver.resolveTCPAddr("127.0.0.1:1"))[0]);
-        int[] v6 = TCPListener.favoriteAddrFamily(Resolver.resolveTCPAddr("[::1]:1"));
+                TCPListener.favoriteAddrFamily(Profile.GO1_6, Resolver.resolveTCPAddr("127.0.0.1:1"))[0]);
+        int[] v6 = TCPListener.favoriteAddrFamily(Profile.GO1_6, Resolver.resolveTCPAddr("[::1]:1"));
         assertEquals(dev.ffmecho.sys.Socket.AF_INET6, v6[0]);
         assertEquals(0, v6[1], "Go 1.6 never asks for v6-only in listen mode for network \"tcp\"");
     }

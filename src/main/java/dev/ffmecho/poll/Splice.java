@@ -1,0 +1,91 @@
+package dev.ffmecho.poll;
+
+import dev.ffmecho.sys.Errno;
+import dev.ffmecho.sys.GoFunction;
+import dev.ffmecho.sys.SyscallException;
+import dev.ffmecho.sys.Unistd;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * go1.19 internal/poll/splice_linux.go: {@code io.Copy} between two sockets without the bytes ever
+ * entering user space — socket → pipe → socket with splice(2), through a pipe from a pool.
+ *
+ * <p>Go's pool is a {@code sync.Pool} of {@code pipe2(O_CLOEXEC|O_NONBLOCK)} pipes; the first pipe
+ * Go ever makes is also checked with {@code fcntl(F_GETPIPE_SZ)} (kernels before 2.6.35 lack it and
+ * return EAGAIN instead of 0 at EOF, so splice is then disabled). A pipe that still holds data after
+ * a transfer is closed instead of pooled. Here the pool lives as long as this object; it is not
+ * emptied by a GC as Go's is, so a second connection reuses the first one's pipe, as Go's does
+ * when no GC ran in between.
+ */
+public final class Splice implements AutoCloseable {
+    /** {@code maxSpliceSize = 4 << 20}: the most Go asks one splice to move. */
+    static final long MAX_SPLICE_SIZE = 4 << 20;
+
+    private record Pipe(int rfd, int wfd) {}
+
+    private final ArrayDeque<Pipe> pool = new ArrayDeque<>();
+    private boolean checkedPipeSize;
+
+    /**
+     * {@code poll.Splice(dst, src, remain)} with remain unbounded, as {@code TCPConn.ReadFrom}
+     * calls it for {@code io.Copy}: drain up to 4 MiB into the pipe, pump it all out, until EOF.
+     * @return bytes copied
+     */
+    @GoFunction(value = "internal/poll.Splice", note = "12-go-versions.md")
+    public synchronized long copy(FD dst, FD src) throws SyscallException {
+        Pipe p = getPipe();
+        long written = 0;
+        long data = 0; // bytes in the pipe not yet pumped out
+        try {
+            while (true) {
+                long inPipe = src.spliceIntoPipe(p.wfd, MAX_SPLICE_SIZE);
+                if (inPipe == 0) break;
+                data += inPipe;
+                long n = dst.spliceFromPipe(p.rfd, inPipe);
+                written += n;
+                data -= n;
+            }
+        } finally {
+            putPipe(p, data);
+        }
+        return written;
+    }
+
+    /** {@code getPipe} / {@code newPipe}. */
+    private Pipe getPipe() throws SyscallException {
+        Pipe p = pool.poll();
+        if (p != null) return p;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            Errno.check("pipe2", Unistd.pipe2(fds, Unistd.O_CLOEXEC | Unistd.O_NONBLOCK));
+            p = new Pipe(fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4));
+        }
+        if (!checkedPipeSize) {
+            checkedPipeSize = true;
+            Errno.check("fcntl", Unistd.fcntl(p.rfd, Unistd.F_GETPIPE_SZ, 0));
+        }
+        return p;
+    }
+
+    /** {@code putPipe}: back into the pool, unless data is stranded in it. */
+    private void putPipe(Pipe p, long data) {
+        if (data != 0) destroy(p);
+        else pool.push(p);
+    }
+
+    private static void destroy(Pipe p) {
+        Unistd.close(p.rfd);
+        Unistd.close(p.wfd);
+    }
+
+    /** Closes the pooled pipes (Go's finalizers would, eventually). */
+    @Override
+    public synchronized void close() {
+        while (!pool.isEmpty()) destroy(pool.pop());
+    }
+}
