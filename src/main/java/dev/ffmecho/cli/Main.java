@@ -125,7 +125,9 @@ public final class Main {
             serve (the default command):
               --listen [HOST]:PORT  address to listen on (default :10020). An empty HOST listens
                                     dual-stack on :: as Go does; 127.0.0.1 listens IPv4 only; [::1] IPv6.
-              --profile P           which Go's syscalls to reproduce (default go1.6, the study note's)
+              --profile P           which Go's syscalls to reproduce: go1.6 (default, the study
+                                    note's) or go1.19 (Debian's Go: lazy somaxconn, epoll_pwait,
+                                    keep-alive, splice)
               --mode M              sequential: one connection at a time, the study program (default)
               --loops N             event-loop threads (eventloop mode)
               --max-conns N         refuse connections beyond N

@@ -37,7 +37,7 @@ public final class Splice implements AutoCloseable {
      * @return bytes copied
      */
     @GoFunction(value = "internal/poll.Splice", note = "12-go-versions.md")
-    public synchronized long copy(FD dst, FD src) throws SyscallException {
+    public long copy(FD dst, FD src) throws SyscallException {
         Pipe p = getPipe();
         long written = 0;
         long data = 0; // bytes in the pipe not yet pumped out
@@ -56,8 +56,8 @@ public final class Splice implements AutoCloseable {
         return written;
     }
 
-    /** {@code getPipe} / {@code newPipe}. */
-    private Pipe getPipe() throws SyscallException {
+    /** {@code getPipe} / {@code newPipe}. Only pool access is synchronized: transfers run in parallel. */
+    private synchronized Pipe getPipe() throws SyscallException {
         Pipe p = pool.poll();
         if (p != null) return p;
         try (Arena arena = Arena.ofConfined()) {
@@ -73,7 +73,7 @@ public final class Splice implements AutoCloseable {
     }
 
     /** {@code putPipe}: back into the pool, unless data is stranded in it. */
-    private void putPipe(Pipe p, long data) {
+    private synchronized void putPipe(Pipe p, long data) {
         if (data != 0) destroy(p);
         else pool.push(p);
     }
