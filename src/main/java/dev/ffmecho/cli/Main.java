@@ -4,7 +4,7 @@ import dev.ffmecho.net.NetInit;
 import dev.ffmecho.net.Profile;
 import dev.ffmecho.net.Resolver;
 import dev.ffmecho.net.TCPAddr;
-import dev.ffmecho.server.SequentialServer;
+import dev.ffmecho.server.EchoServer;
 import dev.ffmecho.sys.Errno;
 import dev.ffmecho.sys.Narrator;
 import dev.ffmecho.sys.SyscallException;
@@ -61,9 +61,10 @@ public final class Main {
             throw new UsageException("native access is not enabled: run java --enable-native-access=ALL-UNNAMED -jar ffm-echo.jar "
                     + "(java -jar enables it through the jar's manifest)");
         }
-        if (!options.mode().equals("sequential")) {
-            throw new UsageException("--mode " + options.mode() + " is not built yet; this version serves --mode sequential");
+        if (options.mode().equals("eventloop")) {
+            throw new UsageException("--mode eventloop is not built yet; use --mode sequential or --mode goroutine");
         }
+        EchoServer.Mode mode = options.mode().equals("goroutine") ? EchoServer.Mode.GOROUTINE : EchoServer.Mode.SEQUENTIAL;
         Profile profile = Profile.of(options.profile());
         if (options.narrate()) {
             // Read once by Narrator's static initializer, so it must be set before any sys class
@@ -82,7 +83,7 @@ public final class Main {
             out.println("--> binding to " + options.listen());
             out.flush();
         }
-        SequentialServer server = new SequentialServer(profile, laddr, options.quiet(), out, err);
+        EchoServer server = new EchoServer(profile, mode, laddr, options.maxConns(), options.quiet(), out, err);
         Signals.onTerminate(server::stop);
         try {
             server.serve(bound -> { });
@@ -128,9 +129,10 @@ public final class Main {
               --profile P           which Go's syscalls to reproduce: go1.6 (default, the study
                                     note's) or go1.19 (Debian's Go: lazy somaxconn, epoll_pwait,
                                     keep-alive, splice)
-              --mode M              sequential: one connection at a time, the study program (default)
+              --mode M              sequential: one connection at a time, the study program (default);
+                                    goroutine: a virtual thread per connection, Go's concurrent shape
               --loops N             event-loop threads (eventloop mode)
-              --max-conns N         refuse connections beyond N
+              --max-conns N         close new connections at once while N are being served
               --quiet               print neither "--> binding to" nor a "." per connection
               --narrate             print each syscall to stderr as strace shows it, with the Go
                                     function it mirrors and the native-notes/ file that explains it

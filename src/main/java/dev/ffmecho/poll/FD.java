@@ -60,7 +60,7 @@ public final class FD {
      */
     @GoFunction(value = "net.(*netFD).accept", note = "06-accept4-eagain.md")
     public int accept(RawSockaddrAny peer) throws SyscallException {
-        pd.reset(PollDesc.READ); // fd.pd.PrepareRead()
+        poller.reset(pd, PollDesc.READ); // fd.pd.PrepareRead()
         return (int) Errno.check("accept4", retrying(Op.ACCEPT, null, 0, peer, -1));
     }
 
@@ -70,7 +70,7 @@ public final class FD {
      */
     @GoFunction(value = "net.(*netFD).Read", note = "06-accept4-eagain.md")
     public long read(MemorySegment buf, long count) throws SyscallException {
-        pd.reset(PollDesc.READ); // fd.pd.PrepareRead()
+        poller.reset(pd, PollDesc.READ); // fd.pd.PrepareRead()
         return Errno.check("read", retrying(Op.READ, buf, count, null, -1));
     }
 
@@ -81,7 +81,7 @@ public final class FD {
      */
     @GoFunction(value = "net.(*netFD).Write", note = "06-accept4-eagain.md")
     public long write(MemorySegment buf, long count) throws IOException {
-        pd.reset(PollDesc.WRITE); // fd.pd.PrepareWrite()
+        poller.reset(pd, PollDesc.WRITE); // fd.pd.PrepareWrite()
         long done = 0;
         MemorySegment rest = buf;
         while (true) {
@@ -123,7 +123,7 @@ public final class FD {
      */
     @GoFunction(value = "internal/poll.spliceDrain", note = "12-go-versions.md")
     long spliceIntoPipe(int pipeWfd, long max) throws SyscallException {
-        pd.reset(PollDesc.READ);
+        poller.reset(pd, PollDesc.READ);
         return Errno.check("splice", retrying(Op.SPLICE_IN, null, max, null, pipeWfd));
     }
 
@@ -133,7 +133,7 @@ public final class FD {
      */
     @GoFunction(value = "internal/poll.splicePump", note = "12-go-versions.md")
     long spliceFromPipe(int pipeRfd, long inPipe) throws SyscallException {
-        pd.reset(PollDesc.WRITE);
+        poller.reset(pd, PollDesc.WRITE);
         long written = 0;
         while (written < inPipe) {
             written += Errno.check("splice", retrying(Op.SPLICE_OUT, null, inPipe - written, null, pipeRfd));

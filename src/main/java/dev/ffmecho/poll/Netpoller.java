@@ -9,7 +9,10 @@ import dev.ffmecho.sys.Unistd;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -21,11 +24,17 @@ import static dev.ffmecho.sys.EPoll.EPOLLOUT;
 import static dev.ffmecho.sys.EPoll.EPOLLRDHUP;
 
 /**
- * Go's network poller (runtime/netpoll.go, runtime/netpoll_epoll.go) for a program whose one
- * goroutine runs on this thread: when that goroutine must wait, this thread does what Go's scheduler
- * does in {@code findrunnable} — a non-blocking {@code netpoll(false)} first, then blocking
- * {@code netpoll(true)} until the goroutine is runnable again. That is the
- * {@code epoll_wait(…, 0)} then {@code epoll_wait(…, -1)} pair in the study note's trace.
+ * Go's network poller (runtime/netpoll.go, runtime/netpoll_epoll.go). A thread that must wait
+ * ({@link #park}) does what Go's scheduler does in {@code findrunnable} when its goroutine blocks —
+ * a non-blocking {@code netpoll(false)} first, then blocking {@code netpoll(true)} until the
+ * goroutine is runnable again. That is the {@code epoll_wait(…, 0)} then {@code epoll_wait(…, -1)}
+ * pair in the study note's trace.
+ *
+ * <p>As in Go, one thread at a time polls; every other waiting thread (a virtual thread per
+ * connection in goroutine mode) parks until the poller reports its descriptor ready and unparks it
+ * ({@code netpollready} → {@code goready}). When the poller's own wait is over it hands the role to
+ * a waiting thread, so nobody polls when nobody waits — Go's idle M, without a dedicated thread.
+ * With a single thread (sequential mode) this is exactly the loop above.
  *
  * <p>Registration copies {@code netpollopen}: every fd once, edge-triggered, for
  * {@code EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET}, never modified; readiness is remembered in the
@@ -68,10 +77,19 @@ public final class Netpoller implements AutoCloseable {
     static final int MAX_EVENTS = 128;
     /** {@code netpollopen}'s {@code ev.events}. */
     static final int EVENTS = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    /** epoll data of the wake-up pipe: seq -1, fd -1, which no registration produces. */
+    private static final long BREAK_DATA = -1L;
 
     private final Flavor flavor;
     private final Arena arena = Arena.ofShared();
+    /** Written by the polling thread only (one at a time). */
     private final MemorySegment events = EpollEvent.allocateArray(arena, MAX_EVENTS);
+    /**
+     * Guards everything below and every PollDesc's flags and waiters. Never held across a blocking
+     * call: epoll_wait runs outside it. A ReentrantLock rather than a monitor so that virtual
+     * threads never pin their carrier on it (JDK 22/23).
+     */
+    private final ReentrantLock lock = new ReentrantLock();
     private final MemorySegment ctlEvent = EpollEvent.allocate(arena);
     /** The epoll fd, created by the first {@link #open} as Go's {@code netpollinit} is (serverInit once). */
     private int epfd = -1;
@@ -80,6 +98,10 @@ public final class Netpoller implements AutoCloseable {
     /** go1.19's netpollBreakRd/Wr, or -1. */
     private int breakRd = -1;
     private int breakWr = -1;
+    /** Whether some thread holds the poller role ({@code sched.lastpoll == 0} in Go: one is in netpoll). */
+    private boolean polling;
+    /** Threads parked in {@link #park} waiting for their descriptor or for the poller role. */
+    private final ArrayDeque<Thread> waiting = new ArrayDeque<>();
 
     public Netpoller(Flavor flavor) {
         this.flavor = flavor;
@@ -91,14 +113,19 @@ public final class Netpoller implements AutoCloseable {
 
     /** {@code poll_runtime_pollOpen} → {@code netpollopen}: register {@code fd} with epoll. */
     @GoFunction(value = "runtime.netpollopen", note = "05-epoll.md")
-    public synchronized PollDesc open(int fd) throws SyscallException {
-        if (epfd < 0) netpollinit();
-        PollDesc pd = new PollDesc(fd, nextSeq++);
-        EpollEvent.set(ctlEvent, EVENTS, (long) pd.seq << 32 | fd);
-        Errno.check("epoll_ctl", EPoll.ctl(epfd, EPoll.EPOLL_CTL_ADD, fd, ctlEvent));
-        if (fd >= descs.length) descs = Arrays.copyOf(descs, Math.max(fd + 1, descs.length * 2));
-        descs[fd] = pd;
-        return pd;
+    public PollDesc open(int fd) throws SyscallException {
+        lock.lock();
+        try {
+            if (epfd < 0) netpollinit();
+            PollDesc pd = new PollDesc(fd, nextSeq++);
+            EpollEvent.set(ctlEvent, EVENTS, (long) pd.seq << 32 | fd);
+            Errno.check("epoll_ctl", EPoll.ctl(epfd, EPoll.EPOLL_CTL_ADD, fd, ctlEvent));
+            if (fd >= descs.length) descs = Arrays.copyOf(descs, Math.max(fd + 1, descs.length * 2));
+            descs[fd] = pd;
+            return pd;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -113,56 +140,131 @@ public final class Netpoller implements AutoCloseable {
         Errno.check("pipe2", Unistd.pipe2(fds, Unistd.O_NONBLOCK | Unistd.O_CLOEXEC));
         breakRd = fds.get(JAVA_INT, 0);
         breakWr = fds.get(JAVA_INT, 4);
-        // Go puts &netpollBreakRd in data; any value no PollDesc can have will do: fd -1.
+        // Go puts &netpollBreakRd in data; any value no PollDesc can have will do.
         EpollEvent.set(ctlEvent, EPoll.EPOLLIN, BREAK_DATA);
         Errno.check("epoll_ctl", EPoll.ctl(epfd, EPoll.EPOLL_CTL_ADD, breakRd, ctlEvent));
     }
-
-    /** epoll data of the wake-up pipe: seq -1, fd -1, which no registration produces. */
-    private static final long BREAK_DATA = -1L;
 
     /**
      * {@code poll_runtime_pollClose} → {@code netpollclose}: EPOLL_CTL_DEL, before the fd is closed.
      * Go passes a zeroed event rather than NULL (kernels before 2.6.9 required one); so do we.
      */
     @GoFunction(value = "runtime.netpollclose", note = "05-epoll.md")
-    public synchronized void close(PollDesc pd) throws SyscallException {
-        if (descs[pd.fd] == pd) descs[pd.fd] = null;
-        EpollEvent.set(ctlEvent, 0, 0);
-        Errno.check("epoll_ctl", EPoll.ctl(epfd, EPoll.EPOLL_CTL_DEL, pd.fd, ctlEvent));
+    public void close(PollDesc pd) throws SyscallException {
+        lock.lock();
+        try {
+            if (descs[pd.fd] == pd) descs[pd.fd] = null;
+            EpollEvent.set(ctlEvent, 0, 0);
+            Errno.check("epoll_ctl", EPoll.ctl(epfd, EPoll.EPOLL_CTL_DEL, pd.fd, ctlEvent));
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /**
-     * The goroutine blocks on {@code pd} for {@code mode} ({@code netpollblock}); this thread plays
-     * the scheduler until epoll reports it ready. The caller has already seen EAGAIN.
-     */
-    public void park(PollDesc pd, int mode) throws SyscallException {
-        if (pd.consume(mode)) return;   // an edge arrived after the syscall: no wait at all
-        netpoll(false);                 // findrunnable: "poll network" before stealing work
-        while (!pd.consume(mode)) {
-            netpoll(true);              // findrunnable: block in netpoll until work arrives
-            if (pd.consume(mode)) return;
-            // Woken for nobody (e.g. a conn's EPOLLOUT edge). go1.6's netpoll blocks again at once;
-            // go1.19's findrunnable starts over at top, which polls without blocking first.
-            if (flavor.repollAfterIdleWake) netpoll(false);
+    /** {@code poll_runtime_pollReset}: an operation starts; readiness seen before it is forgotten. */
+    void reset(PollDesc pd, int mode) {
+        lock.lock();
+        try {
+            pd.reset(mode);
+        } finally {
+            lock.unlock();
         }
     }
 
     /**
+     * The goroutine blocks on {@code pd} for {@code mode} ({@code netpollblock}); the caller has
+     * seen EAGAIN. This thread polls the way Go's scheduler does — non-blocking first, then blocking
+     * until {@code pd} is ready — unless another thread is polling already, in which case it parks
+     * until that thread reports {@code pd} ready or hands it the poller role.
+     */
+    public void park(PollDesc pd, int mode) throws SyscallException {
+        boolean firstPoll = true; // findrunnable polls without blocking before it blocks
+        while (true) {
+            boolean mustWait;
+            lock.lock();
+            try {
+                if (pd.consume(mode)) {
+                    // Ready (an edge after the syscall, or reported by the poller). If nobody polls
+                    // now, the next waiter must take the role over: this thread will not.
+                    if (!polling) wakeNextWaiter();
+                    return;
+                }
+                mustWait = polling;
+                if (mustWait) {
+                    pd.waiter(mode, Thread.currentThread());
+                    waiting.add(Thread.currentThread());
+                } else {
+                    polling = true;
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (mustWait) {
+                LockSupport.park(this);
+                lock.lock();
+                try {
+                    pd.waiter(mode, null);
+                    waiting.remove(Thread.currentThread());
+                } finally {
+                    lock.unlock();
+                }
+                continue;
+            }
+            try {
+                if (firstPoll) {
+                    firstPoll = false;
+                    if (netpoll(false, pd, mode)) return;
+                }
+                while (true) {
+                    if (netpoll(true, pd, mode)) return;
+                    // Woken for nobody here (e.g. a conn's EPOLLOUT edge). go1.6's netpoll blocks
+                    // again at once; go1.19's findrunnable starts over at top, polling without blocking.
+                    if (flavor.repollAfterIdleWake && netpoll(false, pd, mode)) return;
+                }
+            } finally {
+                handOff();
+            }
+        }
+    }
+
+    /** The poller leaves: the role goes to a waiting thread, which will poll for itself and the rest. */
+    private void handOff() {
+        lock.lock();
+        try {
+            polling = false;
+            wakeNextWaiter();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock, with nobody polling: wake one waiting thread so that it polls. */
+    private void wakeNextWaiter() {
+        Thread next = waiting.peek();
+        if (next != null) LockSupport.unpark(next);
+    }
+
+    /**
      * {@code netpoll(block)}: one epoll_wait over all registered fds, marking each reported fd
-     * ready. Go's blocking netpoll loops until some goroutine became runnable; here the caller of
-     * {@link #park} loops until its own descriptor did, which issues the same calls.
+     * ready and unparking its waiter ({@code netpollready}). Go's blocking netpoll (go1.6) loops
+     * until some goroutine became runnable; here the caller loops until its own descriptor did,
+     * which issues the same calls.
+     * @return whether {@code self} is now ready for {@code mode} (and consumed)
      */
     @GoFunction(value = "runtime.netpoll", note = "06-accept4-eagain.md")
-    private void netpoll(boolean block) throws SyscallException {
+    private boolean netpoll(boolean block, PollDesc self, int mode) throws SyscallException {
         int timeout = block ? -1 : 0;
         int n;
         do {
             n = flavor.epollPwait ? EPoll.pwait(epfd, events, MAX_EVENTS, timeout) : EPoll.wait(epfd, events, MAX_EVENTS, timeout);
         } while (n == -Errno.EINTR); // netpoll: "if n != -_EINTR { throw }; goto retry"
-        Errno.check("epoll_wait", n);
-        for (int i = 0; i < n; i++) {
-            dispatch(EpollEvent.events(events, i), EpollEvent.data(events, i));
+        Errno.check(flavor.epollPwait ? "epoll_pwait" : "epoll_wait", n);
+        lock.lock();
+        try {
+            for (int i = 0; i < n; i++) dispatch(EpollEvent.events(events, i), EpollEvent.data(events, i));
+            return self.consume(mode);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -176,19 +278,27 @@ public final class Netpoller implements AutoCloseable {
         if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) pd.ready(PollDesc.WRITE);
     }
 
-    /** Closes the epoll fd (Go never does; a Java program that exits cleanly should) and frees memory. */
-    @Override
+    /**
+     * Closes the epoll fd (Go never does; a Java program that exits cleanly should) and frees memory.
+     * Call it when no thread waits any more.
+     */
     @GoFunction(value = "ffm-echo: release the netpoller on exit", note = "11-ffm.md")
-    public synchronized void close() {
-        if (breakRd >= 0) {
-            Unistd.close(breakRd);
-            Unistd.close(breakWr);
-            breakRd = breakWr = -1;
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (breakRd >= 0) {
+                Unistd.close(breakRd);
+                Unistd.close(breakWr);
+                breakRd = breakWr = -1;
+            }
+            if (epfd >= 0) {
+                Unistd.close(epfd);
+                epfd = -1;
+            }
+            arena.close();
+        } finally {
+            lock.unlock();
         }
-        if (epfd >= 0) {
-            Unistd.close(epfd);
-            epfd = -1;
-        }
-        arena.close();
     }
 }

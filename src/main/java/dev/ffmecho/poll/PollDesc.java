@@ -7,7 +7,8 @@ package dev.ffmecho.poll;
  * <p>A flag is set when epoll reports the fd ready for that mode and nobody has consumed it yet
  * ({@code pdReady} in Go), cleared when an operation starts ({@code pollReset}) and consumed by a
  * waiter ({@code netpollblock}). Edge-triggered epoll reports each edge once, so a readiness seen
- * while nobody waits must be remembered, not dropped.
+ * while nobody waits must be remembered, not dropped. All fields are guarded by the owning
+ * {@link Netpoller}'s lock.
  */
 public final class PollDesc {
     /** Go's mode characters: {@code 'r'} read (and accept), {@code 'w'} write. */
@@ -19,6 +20,9 @@ public final class PollDesc {
     final int seq;
     private boolean readReady;
     private boolean writeReady;
+    /** The thread parked until this fd is ready for read / write ({@code rg}/{@code wg} holding a g in Go). */
+    private Thread readWaiter;
+    private Thread writeWaiter;
 
     PollDesc(int fd, int seq) {
         this.fd = fd;
@@ -31,10 +35,26 @@ public final class PollDesc {
         else writeReady = false;
     }
 
-    /** {@code netpollready}: epoll reported {@code mode}. */
+    /** {@code netpollready}: epoll reported {@code mode}; a thread parked for it is woken. */
     void ready(int mode) {
-        if (mode == READ) readReady = true;
-        else writeReady = true;
+        Thread waiter;
+        if (mode == READ) {
+            readReady = true;
+            waiter = readWaiter;
+        } else {
+            writeReady = true;
+            waiter = writeWaiter;
+        }
+        if (waiter != null) java.util.concurrent.locks.LockSupport.unpark(waiter);
+    }
+
+    Thread waiter(int mode) {
+        return mode == READ ? readWaiter : writeWaiter;
+    }
+
+    void waiter(int mode, Thread t) {
+        if (mode == READ) readWaiter = t;
+        else writeWaiter = t;
     }
 
     /** {@code netpollblock}'s fast path: take a readiness that is already there. */

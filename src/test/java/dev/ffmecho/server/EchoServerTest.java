@@ -28,17 +28,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The study program's behaviour on real loopback sockets, with a plain java.net client. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class SequentialServerTest {
+class EchoServerTest {
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     private Profile profile = Profile.GO1_6;
-    private SequentialServer server;
+    private EchoServer.Mode mode = EchoServer.Mode.SEQUENTIAL;
+    private EchoServer server;
     private CompletableFuture<Void> serving;
 
     /** Starts a server on {@code listen} (port 0) and returns the port it bound. */
     private int start(String listen, boolean quiet) throws Exception {
         TCPAddr laddr = Resolver.resolveTCPAddr(listen);
-        server = new SequentialServer(profile, laddr, quiet, new PrintStream(stdout, true), new PrintStream(stderr, true));
+        server = new EchoServer(profile, mode, laddr, 0, quiet, new PrintStream(stdout, true), new PrintStream(stderr, true));
         CompletableFuture<Integer> port = new CompletableFuture<>();
         serving = new CompletableFuture<>();
         // Own threads, not the common pool: on 2 cores it has one worker, which the server would hog.
@@ -161,6 +162,91 @@ class SequentialServerTest {
             long t0 = System.nanoTime();
             assertEquals(-1, s.getInputStream().read());
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(8));
+        }
+        assertNull(serving.get(10, TimeUnit.SECONDS));
+        server = null;
+    }
+
+    /** Go's concurrent shape: 100 clients at once, each 64 KiB in both directions, byte-exact. */
+    @ParameterizedTest
+    @EnumSource(Profile.class)
+    void goroutineModeServesAHundredConcurrentClientsByteExact(Profile profile) throws Exception {
+        this.profile = profile;
+        this.mode = EchoServer.Mode.GOROUTINE;
+        int port = start(":0", true);
+        int clients = 100;
+        java.util.List<CompletableFuture<Void>> done = new java.util.ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            byte[] payload = random(64 * 1024 + i);
+            String host = i % 2 == 0 ? "127.0.0.1" : "::1";
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    assertArrayEquals(payload, echo(host, port, payload));
+                    f.complete(null);
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                }
+            });
+            done.add(f);
+        }
+        CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        assertEquals("", stderr.toString());
+    }
+
+    @Test
+    void goroutineModeKeepsServingWhileOneClientIsSilent() throws Exception {
+        mode = EchoServer.Mode.GOROUTINE;
+        int port = start("127.0.0.1:0", true);
+        try (Socket silent = new Socket("127.0.0.1", port)) {
+            // A connection that sends nothing holds its handler parked, not the server.
+            assertArrayEquals("others".getBytes(), echo("127.0.0.1", port, "others".getBytes()));
+        }
+    }
+
+    @Test
+    void maxConnsClosesConnectionsBeyondTheLimit() throws Exception {
+        mode = EchoServer.Mode.GOROUTINE;
+        TCPAddr laddr = Resolver.resolveTCPAddr("127.0.0.1:0");
+        server = new EchoServer(profile, mode, laddr, 1, true, new PrintStream(stdout, true), new PrintStream(stderr, true));
+        CompletableFuture<Integer> bound = new CompletableFuture<>();
+        serving = new CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                server.serve(a -> bound.complete(a.port()));
+                serving.complete(null);
+            } catch (Throwable e) {
+                bound.completeExceptionally(e);
+                serving.completeExceptionally(e);
+            }
+        });
+        int port = bound.get(10, TimeUnit.SECONDS);
+        try (Socket first = new Socket("127.0.0.1", port); Socket second = new Socket("127.0.0.1", port)) {
+            first.setSoTimeout(5000);
+            second.setSoTimeout(5000);
+            first.getOutputStream().write("one".getBytes());
+            assertArrayEquals("one".getBytes(), first.getInputStream().readNBytes(3));
+            assertEquals(-1, second.getInputStream().read(), "the second connection is closed at once");
+            first.shutdownOutput();
+            assertEquals(-1, first.getInputStream().read(), "the server closed the first: it is no longer counted");
+        }
+        // Once the first is done, a new one is served again.
+        assertArrayEquals("again".getBytes(), echo("127.0.0.1", port, "again".getBytes()));
+    }
+
+    @Test
+    void goroutineModeStopDrainsEveryConnection() throws Exception {
+        mode = EchoServer.Mode.GOROUTINE;
+        int port = start("127.0.0.1:0", true);
+        try (Socket a = new Socket("127.0.0.1", port); Socket b = new Socket("127.0.0.1", port)) {
+            for (Socket s : new Socket[] {a, b}) {
+                s.setSoTimeout(10000);
+                s.getOutputStream().write("x".getBytes());
+                assertEquals('x', s.getInputStream().read());
+            }
+            server.stop();
+            assertEquals(-1, a.getInputStream().read());
+            assertEquals(-1, b.getInputStream().read());
         }
         assertNull(serving.get(10, TimeUnit.SECONDS));
         server = null;

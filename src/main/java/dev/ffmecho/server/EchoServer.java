@@ -1,0 +1,216 @@
+package dev.ffmecho.server;
+
+import dev.ffmecho.net.Profile;
+import dev.ffmecho.net.TCPAddr;
+import dev.ffmecho.net.TCPConn;
+import dev.ffmecho.net.TCPListener;
+import dev.ffmecho.poll.Netpoller;
+import dev.ffmecho.poll.Splice;
+import dev.ffmecho.sys.Errno;
+import dev.ffmecho.sys.SyscallException;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The echo server in its two Go shapes. Both listen, then forever {@code Accept}, print
+ * {@code "."} and {@code io.Copy(conn, conn)} until EOF, then {@code conn.Close()}:
+ * <ul>
+ *   <li>{@link Mode#SEQUENTIAL} — the study program: the copy runs in the accepting thread, one
+ *       connection at a time.</li>
+ *   <li>{@link Mode#GOROUTINE} — Go's concurrent shape, {@code go handle(conn)}: a virtual thread
+ *       per connection. A thread that gets EAGAIN parks; the {@link Netpoller} is driven by whichever
+ *       waiting thread holds its poller role, as Go's idle M does.</li>
+ * </ul>
+ * {@link #stop} may be called from another thread (a signal handler): it stops accepting at once,
+ * lets connections in progress finish for {@link #DRAIN_MILLIS}, then shuts their read side so each
+ * echo ends after writing back what was already read. {@link #serve} then returns normally, with
+ * every fd closed and native memory freed.
+ */
+public final class EchoServer {
+    public enum Mode { SEQUENTIAL, GOROUTINE }
+
+    /** How long connections in progress may go on after {@link #stop}. */
+    public static final long DRAIN_MILLIS = 2000;
+    /** net/http's accept back-off: 5 ms, doubling, capped at 1 s. */
+    private static final long MIN_BACKOFF_MILLIS = 5;
+    private static final long MAX_BACKOFF_MILLIS = 1000;
+
+    private final Profile profile;
+    private final Mode mode;
+    private final TCPAddr laddr;
+    private final int maxConns;
+    private final boolean quiet;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    private final Object lock = new Object();
+    private volatile boolean stopping;
+    private TCPListener listener;                          // guarded by lock: stop() shuts it down, serve() closes it
+    private final Set<TCPConn> active = new LinkedHashSet<>(); // guarded by lock
+    private final Set<Thread> handlers = new LinkedHashSet<>(); // guarded by lock (goroutine mode)
+
+    /** @param maxConns connections served at once beyond which new ones are closed at once (0: no limit) */
+    public EchoServer(Profile profile, Mode mode, TCPAddr laddr, int maxConns, boolean quiet, PrintStream out, PrintStream err) {
+        this.profile = profile;
+        this.mode = mode;
+        this.laddr = laddr;
+        this.maxConns = maxConns;
+        this.quiet = quiet;
+        this.out = out;
+        this.err = err;
+    }
+
+    /**
+     * Listens and serves until {@link #stop}. Errors before the first accept (bind, listen) are
+     * thrown; errors on one connection are reported on stderr and the server goes on.
+     * @param onListening called once with the bound address, before the first accept
+     */
+    public void serve(Consumer<TCPAddr> onListening) throws IOException {
+        try (Netpoller poller = new Netpoller(profile.poller); Splice splice = new Splice();
+             Arena buffers = Arena.ofConfined()) {
+            MemorySegment buf = buffers.allocate(Copy.BUFFER_SIZE); // the sequential mode's one buffer
+            TCPListener ln = TCPListener.listen(profile, laddr, poller);
+            synchronized (lock) {
+                listener = ln;
+            }
+            try {
+                onListening.accept(ln.addr());
+                acceptLoop(ln, buf, splice);
+                awaitHandlers();
+            } finally {
+                synchronized (lock) {
+                    listener = null;
+                    ln.close();
+                }
+            }
+        }
+    }
+
+    private void acceptLoop(TCPListener ln, MemorySegment buf, Splice splice) throws SyscallException {
+        long backoff = 0;
+        while (!stopping) {
+            TCPConn conn;
+            try {
+                conn = ln.accept();
+                backoff = 0;
+            } catch (SyscallException e) {
+                if (stopping) return; // woken by stop(): accept4 fails with EINVAL
+                if (!isTemporary(e)) throw e;
+                backoff = backoff == 0 ? MIN_BACKOFF_MILLIS : Math.min(2 * backoff, MAX_BACKOFF_MILLIS);
+                err.println("ffm-echo: " + e.getMessage() + "; retrying in " + backoff + "ms");
+                sleep(backoff);
+                continue;
+            }
+            if (!admit(conn)) continue;
+            if (!quiet) {
+                out.print('.');
+                out.flush();
+            }
+            if (mode == Mode.SEQUENTIAL) {
+                echo(conn, buf, splice);
+            } else {
+                startHandler(conn, splice);
+            }
+        }
+    }
+
+    /** Registers {@code conn} as active, or closes it when {@code --max-conns} are already served. */
+    private boolean admit(TCPConn conn) {
+        synchronized (lock) {
+            if (maxConns == 0 || active.size() < maxConns) {
+                active.add(conn);
+                return true;
+            }
+        }
+        closeQuietly(conn);
+        return false;
+    }
+
+    /** {@code go handle(conn)}: a virtual thread with its own 32 KiB buffer for the conn's lifetime. */
+    private void startHandler(TCPConn conn, Splice splice) {
+        Thread t = Thread.ofVirtual().name("conn-" + conn.sysfd()).unstarted(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                echo(conn, arena.allocate(Copy.BUFFER_SIZE), splice);
+            } finally {
+                synchronized (lock) {
+                    handlers.remove(Thread.currentThread());
+                    lock.notifyAll();
+                }
+            }
+        });
+        synchronized (lock) {
+            handlers.add(t);
+        }
+        t.start();
+    }
+
+    private void echo(TCPConn conn, MemorySegment buf, Splice splice) {
+        try {
+            Copy.copy(conn, conn, buf, splice);
+        } catch (IOException e) {
+            err.println("ffm-echo: connection from " + conn.remoteAddr() + ": " + e.getMessage());
+        } finally {
+            synchronized (lock) {
+                active.remove(conn);
+                closeQuietly(conn);
+            }
+        }
+    }
+
+    private void closeQuietly(TCPConn conn) {
+        try {
+            conn.close();
+        } catch (SyscallException e) {
+            err.println("ffm-echo: connection from " + conn.remoteAddr() + ": " + e.getMessage());
+        }
+    }
+
+    /** After the accept loop: the handlers finish (stop() bounds how long), before the poller closes. */
+    private void awaitHandlers() {
+        synchronized (lock) {
+            while (!handlers.isEmpty()) {
+                try {
+                    lock.wait(TimeUnit.SECONDS.toMillis(1));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Accept errors that mean "out of something for now", as net/http treats them. */
+    private static boolean isTemporary(SyscallException e) {
+        int errno = e.errno();
+        return errno == Errno.EMFILE || errno == Errno.ENFILE || errno == Errno.ENOBUFS || errno == Errno.ENOMEM;
+    }
+
+    /** Stops accepting now; connections in progress get {@link #DRAIN_MILLIS} to finish. */
+    public void stop() {
+        stopping = true;
+        synchronized (lock) {
+            if (listener != null) listener.shutdown();
+        }
+        Thread.ofPlatform().daemon().name("ffm-echo-drain").start(() -> {
+            sleep(DRAIN_MILLIS);
+            synchronized (lock) {
+                for (TCPConn c : active) c.shutdownRead();
+            }
+        });
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
