@@ -2,7 +2,7 @@
 # Captures every trace the notes quote, from the real programs under strace -f:
 #   ffm-echo (target/ffm-echo.jar) on a dual-stack, an IPv4 and an IPv6 listener, and with --narrate;
 #   the Go study program (src/test/resources/dev/ffmecho/go/study) built with the installed Go,
-#   with ListenTCP and with Listen.
+#   with ListenTCP and with Listen, and Go's concurrent echo server (…/go/concurrent).
 # Each run serves one client that sends "hello", reads the echo and closes; then the server gets
 # SIGTERM. Each trace is written in the normalized form `ffm-echo trace-diff --normalized` prints
 # (fd numbers → roles, ports, pointers, payloads masked, transfers folded), which is what the notes
@@ -112,6 +112,8 @@ gover=$("$go" env GOVERSION | sed 's/^go\([0-9]*\.[0-9]*\).*/go\1/')
 (cd "$root/src/test/resources/dev/ffmecho/go/study" && GOFLAGS=-mod=mod "$go" build -o "$work/study" main.go)
 p=$(free_port); capture "$gover-study-ListenTCP" 127.0.0.1 "$p" -- "$work/study" -host "" -port "$p"
 p=$(free_port); capture "$gover-study-Listen" 127.0.0.1 "$p" -- "$work/study" -host "" -port "$p" -api Listen
+(cd "$root/src/test/resources/dev/ffmecho/go/concurrent" && GOFLAGS=-mod=mod "$go" build -o "$work/concurrent" main.go)
+p=$(free_port); capture "$gover-concurrent" 127.0.0.1 "$p" -- "$work/concurrent" -host "" -port "$p"
 # Which memory-management calls the Go runtime made on Linux (native-notes/10): the distinct names,
 # one per line (counts and addresses are timing and are not quoted).
 sed -nE 's/^[0-9]+ +(<\.\.\. )?(madvise|mmap|munmap|mprotect|brk)[( ].*/\2/p' "$work/$gover-study-ListenTCP.strace" \

@@ -258,12 +258,28 @@ final class NetworkStory implements Consumer<TraceEvent> {
         dropPollOnlyThreads();
         dropInterruptedRetries(compared);
         dropInterruptedRetries(after);
+        moveIdlePollersToTheCut();
         counts.add(Rule.SIGNAL_CUT, after.size());
         counts.add(Rule.UNFINISHED, compared.stream().filter(c -> c.phase() == Phase.UNFINISHED).count());
         return new Result(List.copyOf(compared), List.copyOf(after), cutLine, cutWhat, dropped);
     }
 
     record Result(List<StoryCall> compared, List<StoryCall> after, int cutLine, String cutWhat, int dropped) {}
+
+    /**
+     * A poll still blocked at the cut belongs at the cut: in a program with several threads (Go's
+     * Ms; ffm-echo's goroutine mode) an idle thread may have entered netpoll before or after another
+     * thread's last calls, and that order is scheduling. The moved polls keep their own order.
+     */
+    private void moveIdlePollersToTheCut() {
+        List<StoryCall> idle = compared.stream().filter(c -> isPoll(c) && c.phase() == Phase.UNFINISHED).toList();
+        int last = compared.size() - idle.size();
+        boolean alreadyLast = compared.subList(last, compared.size()).equals(idle);
+        if (idle.isEmpty() || alreadyLast) return;
+        compared.removeAll(idle);
+        compared.addAll(idle);
+        counts.add(Rule.IDLE_POLLER_AT_CUT, idle.size());
+    }
 
     private static boolean isPoll(StoryCall c) {
         return c.name().equals("epoll_wait") || c.name().equals("epoll_pwait") || c.name().equals("epoll_pwait2");

@@ -36,6 +36,8 @@ public enum Rule {
             "comparison stops at the first SIGTERM/SIGINT (or 'killed by'): the Go program dies there while ffm-echo drains; later calls are shown as a trailer, not compared"),
     UNFINISHED(Stage.STORY, "unfinished",
             "a call still blocked at the cut (resumed after it, interrupted by that signal, or never completed) shown as 'name(args <unfinished>' with the args strace printed at entry"),
+    IDLE_POLLER_AT_CUT(Stage.STORY, "idle-poller-at-cut",
+            "an epoll wait still blocked at the cut moved to the end of the compared calls: an idle thread blocked in netpoll when the signal came; when it started, relative to other threads' calls, is scheduling"),
 
     // --- Normalizer: per call, in this order ---------------------------------------------------
     ERRNO_TEXT(Stage.CALL, "errno-text",

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,30 +24,50 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The live oracle (SPEC §3, issue 5): the study program built with the installed Go (Debian's 1.19)
- * and ffm-echo {@code --profile go1.19} serve the same client scenario under {@code strace -f};
+ * The live oracle (SPEC §3, issue 5): each Go program built with the installed Go (Debian's 1.19)
+ * — the sequential study program and the concurrent one — and ffm-echo {@code --profile go1.19} in
+ * the mode that mirrors it serve the same client scenario under {@code strace -f};
  * {@code trace-diff ours --reference go} must say they are the same. No typed reference: Go itself.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class GoOracleIT {
-    private static final Path STUDY_SOURCE = Path.of("src/test/resources/dev/ffmecho/go/study/main.go").toAbsolutePath();
+    private static final Path GO_SOURCES = Path.of("src/test/resources/dev/ffmecho/go").toAbsolutePath();
 
     @TempDir
     static Path dir;
-    static Path studyBinary;
+
+    /** The Go programs under test and the ffm-echo mode that mirrors each. */
+    enum Program {
+        /** The study program: ResolveTCPAddr + ListenTCP, Accept, io.Copy, Close, one at a time. */
+        STUDY("study", "sequential"),
+        /** Go's concurrent shape: net.Listen, go handle(conn) with io.Copy and Close. */
+        CONCURRENT("concurrent", "goroutine");
+
+        final String dir;
+        final String mode;
+        Path binary;
+
+        Program(String dir, String mode) {
+            this.dir = dir;
+            this.mode = mode;
+        }
+    }
 
     @BeforeAll
-    static void buildTheGoStudyProgram() throws Exception {
-        String go = Tools.require("go", "build the Go study program that is the live oracle (apt-get install golang-go)");
-        studyBinary = dir.resolve("study");
-        ProcessBuilder pb = new ProcessBuilder(go, "build", "-o", studyBinary.toString(), STUDY_SOURCE.toString())
-                .directory(STUDY_SOURCE.getParent().toFile()).redirectErrorStream(true);
-        pb.environment().putIfAbsent("GOCACHE", dir.resolve("gocache").toString());
-        pb.environment().put("GOFLAGS", "-mod=mod");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "go build finished");
-        assertEquals(0, p.exitValue(), "go build: " + out);
+    static void buildTheGoPrograms() throws Exception {
+        String go = Tools.require("go", "build the Go programs that are the live oracle (apt-get install golang-go)");
+        for (Program program : Program.values()) {
+            program.binary = dir.resolve(program.dir);
+            Path source = GO_SOURCES.resolve(program.dir).resolve("main.go");
+            ProcessBuilder pb = new ProcessBuilder(go, "build", "-o", program.binary.toString(), source.toString())
+                    .directory(source.getParent().toFile()).redirectErrorStream(true);
+            pb.environment().putIfAbsent("GOCACHE", dir.resolve("gocache").toString());
+            pb.environment().put("GOFLAGS", "-mod=mod");
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "go build finished");
+            assertEquals(0, p.exitValue(), "go build " + source + ": " + out);
+        }
     }
 
     /** What the client does; each ends with the server back in its next Accept. */
@@ -141,20 +160,35 @@ class GoOracleIT {
      * are conditional on {@code sched.lastpoll != 0}). That happens under load, rarely. So ffm-echo
      * must match one of up to {@value #GO_RUNS} runs of Go: the sequence of an honest Go run.
      */
-    @ParameterizedTest
-    @EnumSource(Scenario.class)
-    void ffmEchoGo119MatchesTheLiveGoStudyProgram(Scenario scenario) throws Exception {
+    @ParameterizedTest(name = "{0}, {1}")
+    @org.junit.jupiter.params.provider.MethodSource("cases")
+    void ffmEchoGo119MatchesTheLiveGoProgram(Program program, Scenario scenario) throws Exception {
         int ourPort = Jar.freePort();
-        Path ours = capture("ffm-echo", scenario, ourPort, Jar.command("--profile", "go1.19", "--listen", ":" + ourPort));
+        Path ours = capture(program + "-ffm-echo", scenario, ourPort,
+                Jar.command("--profile", "go1.19", "--mode", program.mode, "--listen", ":" + ourPort));
         GoldenTraceIT.Diff d = null;
         for (int run = 1; run <= GO_RUNS && (d == null || d.status() != 0); run++) {
             int goPort = Jar.freePort();
-            Path goTrace = capture("go-" + run, scenario, goPort,
-                    List.of(studyBinary.toString(), "-host", "", "-port", Integer.toString(goPort)));
+            Path goTrace = capture(program + "-go-" + run, scenario, goPort,
+                    List.of(program.binary.toString(), "-host", "", "-port", Integer.toString(goPort)));
             d = GoldenTraceIT.traceDiff(ours, "--reference", goTrace.toString());
         }
-        assertEquals(0, d.status(), scenario + ": ffm-echo --profile go1.19 vs " + GO_RUNS + " runs of Go "
-                + goVersion() + "; the last diff:\n" + d.out() + d.err());
+        assertEquals(0, d.status(), program + ", " + scenario + ": ffm-echo --profile go1.19 --mode " + program.mode
+                + " vs " + GO_RUNS + " runs of Go " + goVersion() + "; the last diff:\n" + d.out() + d.err());
+    }
+
+    /**
+     * Every scenario for the sequential program. The concurrent program is compared on the
+     * one-connection scenarios whose Go trace has one order: with two connections in a row, whether
+     * Go's second transfer reuses the splice pipe depends on which P runs the new goroutine
+     * (sync.Pool keeps a per-P private slot that other Ps cannot take), and a 1 MiB transfer lets
+     * Go's handler and its idle poller interleave in either order. Comparing those needs a
+     * trace-diff that folds cross-thread order and pipe reuse — not built yet (see issue 5's note).
+     */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
+        return Arrays.stream(Program.values()).flatMap(p -> Arrays.stream(Scenario.values())
+                .filter(s -> p == Program.STUDY || s == Scenario.HELLO_THEN_CLOSE || s == Scenario.CONNECT_AND_CLOSE_WITHOUT_SENDING)
+                .map(s -> org.junit.jupiter.params.provider.Arguments.of(p, s)));
     }
 
     private static final int GO_RUNS = 3;
@@ -164,7 +198,8 @@ class GoOracleIT {
     void theOracleTellsTheGo16ProfileFromGo119() throws Exception {
         Scenario scenario = Scenario.HELLO_THEN_CLOSE;
         int goPort = Jar.freePort();
-        Path goTrace = capture("go-vs-go16", scenario, goPort, List.of(studyBinary.toString(), "-host", "", "-port", Integer.toString(goPort)));
+        Path goTrace = capture("go-vs-go16", scenario, goPort,
+                List.of(Program.STUDY.binary.toString(), "-host", "", "-port", Integer.toString(goPort)));
         int ourPort = Jar.freePort();
         Path go16 = capture("ffm-echo-go16", scenario, ourPort, Jar.command("--profile", "go1.6", "--listen", ":" + ourPort));
         GoldenTraceIT.Diff d = GoldenTraceIT.traceDiff(go16, "--reference", goTrace.toString());

@@ -220,4 +220,34 @@ class NetworkStoryTest {
         assertTrue(e.getMessage().startsWith("no network story"), e.getMessage());
         assertTrue(e.getMessage().contains("strace -f"), e.getMessage());
     }
+
+    /** Two honest runs of a multi-threaded program: the idle poller entered netpoll before or after the other thread's close. */
+    @Test
+    void aPollBlockedAtTheCutComparesTheSameWhicheverThreadOrderStartedIt() {
+        String[] head = {
+                "10 socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 3",
+                "10 epoll_create1(EPOLL_CLOEXEC) = 4",
+                "10 accept4(3, 0x7f0000001000, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5"};
+        List<String> early = new java.util.ArrayList<>(List.of(head));
+        early.addAll(List.of(
+                "11 epoll_wait(4,  <unfinished ...>",
+                "10 epoll_ctl(4, EPOLL_CTL_DEL, 5, 0x7f0000002000) = 0",
+                "10 close(5) = 0",
+                "12 --- SIGTERM {si_signo=SIGTERM, si_code=SI_USER, si_pid=1, si_uid=0} ---"));
+        List<String> late = new java.util.ArrayList<>(List.of(head));
+        late.addAll(List.of(
+                "10 epoll_ctl(4, EPOLL_CTL_DEL, 5, 0x7f0000002000) = 0",
+                "10 close(5) = 0",
+                "11 epoll_wait(4,  <unfinished ...>",
+                "12 --- SIGTERM {si_signo=SIGTERM, si_code=SI_USER, si_pid=1, si_uid=0} ---"));
+        List<String> a = Fixtures.normLines(early.toArray(String[]::new));
+        assertEquals(Fixtures.normLines(late.toArray(String[]::new)), a);
+        assertEquals("epoll_wait(epoll1, <unfinished>", a.get(a.size() - 1));
+        // A poll that completed keeps its place: only a blocked one is an idle thread's.
+        List<String> completed = Fixtures.normLines(
+                head[0], head[1], head[2],
+                "11 epoll_wait(4, [{events=EPOLLIN, data={u32=3, u64=3}}], 128, -1) = 1",
+                "10 close(5) = 0");
+        assertEquals("epoll_wait(epoll1, [{EPOLLIN, …}], 128, -1) = 1", completed.get(completed.size() - 2));
+    }
 }
