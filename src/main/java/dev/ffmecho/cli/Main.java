@@ -121,6 +121,7 @@ public final class Main {
               ffm-echo [serve] [--listen [HOST]:PORT] [--profile go1.6|go1.19]
                                [--mode sequential|goroutine|eventloop] [--loops N] [--max-conns N] [--quiet] [--narrate]
               ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]
+                                 [--normalized] [--concurrent]
               ffm-echo --help | --version
 
             serve (the default command):

@@ -85,6 +85,38 @@ public record NormalizedTrace(String name, List<Entry> compared, List<Entry> tra
                 r.cutWhat(), compared.size(), after.size(), counts, stats);
     }
 
+    private static final java.util.regex.Pattern POLL = java.util.regex.Pattern.compile(
+            "^(epoll_wait|epoll_pwait|epoll_pwait2)\\((epoll\\d+), (?:\\[.*\\]|…), (\\d+), (-?\\d+)(.*)\\) = .*$");
+
+    /**
+     * {@code --concurrent}: the completed epoll waits of the compared part, folded into one line at
+     * the first one's place, naming the poll forms used ({@code 0|-1} standing for Go's non-blocking
+     * and blocking netpoll). Polls still blocked at the cut stay as they are.
+     */
+    public NormalizedTrace withPollsFolded() {
+        List<Entry> out = new ArrayList<>();
+        java.util.Set<String> forms = new java.util.TreeSet<>();
+        List<Syscall> sources = new ArrayList<>();
+        int at = -1;
+        long folded = 0;
+        for (Entry e : compared) {
+            java.util.regex.Matcher m = e.kind() == Entry.Kind.CALL ? POLL.matcher(e.text()) : null;
+            if (m == null || !m.matches()) {
+                out.add(e);
+                continue;
+            }
+            if (at < 0) at = out.size();
+            boolean netpollTimeout = m.group(4).equals("0") || m.group(4).equals("-1");
+            forms.add(m.group(1) + "(" + m.group(2) + ", …, " + m.group(3) + ", " + (netpollTimeout ? "0|-1" : m.group(4)) + m.group(5) + ")");
+            sources.addAll(e.sources());
+            folded++;
+        }
+        if (at < 0) return this;
+        out.add(at, new Entry("netpoll (concurrent, polls folded): " + String.join(" and ", forms), sources, Entry.Kind.TRANSFER));
+        counts.add(Rule.CONCURRENT_POLLS, folded);
+        return new NormalizedTrace(name, List.copyOf(out), trailer, cutLine, cutWhat, comparedCalls, trailerCalls, counts, stats);
+    }
+
     /** The compared lines' texts, one per line (what the diff sees). */
     public List<String> lines() {
         return compared.stream().map(Entry::text).toList();

@@ -76,6 +76,8 @@ public enum Rule {
             "a conn's reads/writes from its first read or write to EOF or error folded into its shape: call forms, echo property, bytes in and out (round counts are timing)"),
     EAGAIN_WAIT_FOLD(Stage.FOLD, "eagain-wait-fold",
             "inside a transfer, EAGAIN + epoll_wait(epollN, ..., 128, 0|-1)* + the same call retried folded away: whether data was already there is timing (an EAGAIN that is not retried stays)"),
+    CONCURRENT_POLLS(Stage.FOLD, "concurrent-polls",
+            "with --concurrent only: every completed epoll wait folded into one netpoll line where the first one was: in a program whose goroutines run on several threads, which thread polls, when, and what each poll finds is scheduling (a blocked poll at the cut stays)"),
     TRANSFER_POLL_FOLD(Stage.FOLD, "transfer-poll-fold",
             "inside a transfer, epoll_wait(epollN, ..., 128, 0|-1) between two data calls folded away: scheduler polls whose number is timing (other maxevents/timeouts stay)");
 

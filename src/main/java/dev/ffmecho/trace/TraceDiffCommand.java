@@ -19,11 +19,11 @@ public final class TraceDiffCommand {
     private TraceDiffCommand() {}
 
     static final String USAGE =
-            "usage: ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side] [--normalized]";
+            "usage: ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side] [--normalized] [--concurrent]";
 
     /** Parsed command line. */
     record Options(String actual, String reference, String html, boolean explain, boolean sideBySide,
-                   boolean normalized, boolean help) {}
+                   boolean normalized, boolean concurrent, boolean help) {}
 
     /** args = everything after "trace-diff". Returns the exit code: 0 equal, 1 different, 2 unreadable input / bad usage. */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
@@ -37,11 +37,13 @@ public final class TraceDiffCommand {
             }
             // The actual trace first: when both are unusable, the user's own file is the likelier fix.
             NormalizedTrace actual = NormalizedTrace.load(Path.of(o.actual()));
+            if (o.concurrent()) actual = actual.withPollsFolded();
             if (o.normalized()) {
                 printNormalized(actual, out);
                 return 0;
             }
             References.Loaded ref = References.load(o.reference());
+            if (o.concurrent()) ref = new References.Loaded(ref.trace().withPollsFolded(), ref.label());
             DiffReport report = new DiffReport(ref.trace(), ref.label(), actual, o.actual());
             if (o.html() != null) writeHtml(Path.of(o.html()), HtmlRenderer.render(report));
             if (report.equal()) {
@@ -77,6 +79,7 @@ public final class TraceDiffCommand {
         boolean explain = false;
         boolean sideBySide = false;
         boolean normalized = false;
+        boolean concurrent = false;
         if (args == null) args = List.of();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -90,11 +93,12 @@ public final class TraceDiffCommand {
             }
             switch (flag) {
                 case "-h", "--help" -> {
-                    return new Options(null, null, null, false, false, false, true);
+                    return new Options(null, null, null, false, false, false, false, true);
                 }
                 case "--explain" -> explain = noValue(flag, value);
                 case "--side-by-side" -> sideBySide = noValue(flag, value);
                 case "--normalized" -> normalized = noValue(flag, value);
+                case "--concurrent" -> concurrent = noValue(flag, value);
                 case "--reference", "--html" -> {
                     if (value == null) {
                         if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
@@ -119,7 +123,7 @@ public final class TraceDiffCommand {
         }
         if (actual == null) throw new UsageException("missing ACTUAL (the strace -f -o output of ffm-echo); " + USAGE);
         if (actual.equals("-")) throw new UsageException("reading a trace from stdin is not supported; pass the file; " + USAGE);
-        return new Options(actual, reference, html, explain, sideBySide, normalized, false);
+        return new Options(actual, reference, html, explain, sideBySide, normalized, concurrent, false);
     }
 
     /**

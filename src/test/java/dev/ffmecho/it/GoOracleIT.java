@@ -154,44 +154,54 @@ class GoOracleIT {
     }
 
     /**
-     * ffm-echo's trace is deterministic; Go's is not quite: with several threads (Ms), an idle one
-     * may already be blocked in netpoll when the goroutine parks, and then Go skips findrunnable's
-     * non-blocking poll and waits on that thread's epoll_pwait instead (runtime/proc.go: the polls
-     * are conditional on {@code sched.lastpoll != 0}). That happens under load, rarely. So ffm-echo
-     * must match one of up to {@value #GO_RUNS} runs of Go: the sequence of an honest Go run.
+     * A run of a program with several threads is one of several honest orders. Go's: an idle M may
+     * already be blocked in netpoll when a goroutine parks (then Go skips findrunnable's
+     * non-blocking poll, runtime/proc.go: the polls are conditional on {@code sched.lastpoll != 0}),
+     * or its poll may wake for a connection whose goroutine is running anyway; under load this
+     * happens. ffm-echo's goroutine mode has threads too. So the test collects up to
+     * {@value #ATTEMPTS} traces of each and requires one pair to be the same: ffm-echo does what an
+     * honest run of Go does. (The sequential program and mode match on the first pair.)
      */
     @ParameterizedTest(name = "{0}, {1}")
     @org.junit.jupiter.params.provider.MethodSource("cases")
     void ffmEchoGo119MatchesTheLiveGoProgram(Program program, Scenario scenario) throws Exception {
-        int ourPort = Jar.freePort();
-        Path ours = capture(program + "-ffm-echo", scenario, ourPort,
-                Jar.command("--profile", "go1.19", "--mode", program.mode, "--listen", ":" + ourPort));
+        List<Path> ours = new ArrayList<>();
+        List<Path> go = new ArrayList<>();
         GoldenTraceIT.Diff d = null;
-        for (int run = 1; run <= GO_RUNS && (d == null || d.status() != 0); run++) {
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            int ourPort = Jar.freePort();
+            ours.add(capture(program + "-ffm-echo-" + attempt, scenario, ourPort,
+                    Jar.command("--profile", "go1.19", "--mode", program.mode, "--listen", ":" + ourPort)));
             int goPort = Jar.freePort();
-            Path goTrace = capture(program + "-go-" + run, scenario, goPort,
-                    List.of(program.binary.toString(), "-host", "", "-port", Integer.toString(goPort)));
-            d = GoldenTraceIT.traceDiff(ours, "--reference", goTrace.toString());
+            go.add(capture(program + "-go-" + attempt, scenario, goPort,
+                    List.of(program.binary.toString(), "-host", "", "-port", Integer.toString(goPort))));
+            for (Path o : ours) {
+                for (Path g : go) {
+                    d = program == Program.CONCURRENT
+                            ? GoldenTraceIT.traceDiff(o, "--reference", g.toString(), "--concurrent")
+                            : GoldenTraceIT.traceDiff(o, "--reference", g.toString());
+                    if (d.status() == 0) return;
+                }
+            }
         }
         assertEquals(0, d.status(), program + ", " + scenario + ": ffm-echo --profile go1.19 --mode " + program.mode
-                + " vs " + GO_RUNS + " runs of Go " + goVersion() + "; the last diff:\n" + d.out() + d.err());
+                + ", " + ATTEMPTS + " runs, vs " + ATTEMPTS + " runs of Go " + goVersion() + "; the last diff:\n" + d.out() + d.err());
     }
 
+    private static final int ATTEMPTS = 3;
+
     /**
-     * Every scenario for the sequential program. The concurrent program is compared on the
-     * one-connection scenarios whose Go trace has one order: with two connections in a row, whether
-     * Go's second transfer reuses the splice pipe depends on which P runs the new goroutine
-     * (sync.Pool keeps a per-P private slot that other Ps cannot take), and a 1 MiB transfer lets
-     * Go's handler and its idle poller interleave in either order. Comparing those needs a
-     * trace-diff that folds cross-thread order and pipe reuse — not built yet (see issue 5's note).
+     * Every scenario for the sequential program, compared call for call. The concurrent program is
+     * compared with {@code trace-diff --concurrent} (which thread polls, and when, is scheduling),
+     * on every scenario but two connections in a row: there, whether Go's second transfer reuses
+     * the splice pipe depends on which P runs the new goroutine (sync.Pool keeps a per-P private
+     * slot that other Ps cannot take), which trace-diff does not fold (see issue 5's note).
      */
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
         return Arrays.stream(Program.values()).flatMap(p -> Arrays.stream(Scenario.values())
-                .filter(s -> p == Program.STUDY || s == Scenario.HELLO_THEN_CLOSE || s == Scenario.CONNECT_AND_CLOSE_WITHOUT_SENDING)
+                .filter(s -> p == Program.STUDY || s != Scenario.TWO_SEQUENTIAL_CLIENTS)
                 .map(s -> org.junit.jupiter.params.provider.Arguments.of(p, s)));
     }
-
-    private static final int GO_RUNS = 3;
 
     /** The oracle discriminates: the go1.6 profile is not what Go 1.19 does, and the diff says where. */
     @org.junit.jupiter.api.Test

@@ -242,4 +242,37 @@ class TraceDiffCommandTest {
         assertEquals(0, r.code());
         assertTrue(r.out().startsWith("usage: ffm-echo trace-diff ACTUAL"));
     }
+
+    /** --concurrent: where each thread's polls fall is scheduling; the rest of the order still counts. */
+    @Test
+    void concurrentFoldsPollsButNotTheOtherCalls() {
+        String head = String.join("\n",
+                "10 socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 3",
+                "10 epoll_create1(EPOLL_CLOEXEC) = 4",
+                "10 accept4(3, 0x7f0000001000, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN (Resource temporarily unavailable)");
+        Path a = Fixtures.write(dir, "a.strace", head + "\n" + String.join("\n",
+                "10 epoll_pwait(4, [], 128, 0, NULL, 8) = 0",
+                "10 epoll_pwait(4, [{events=EPOLLIN, data={u32=3, u64=3}}], 128, -1, NULL, 8) = 1",
+                "10 accept4(3, {sa_family=AF_INET6, sin6_port=htons(1), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=0}, [112 => 28], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5",
+                "11 pipe2([6, 7], O_NONBLOCK|O_CLOEXEC) = 0",
+                "10 epoll_pwait(4, [{events=EPOLLOUT, data={u32=5, u64=5}}], 128, 0, NULL, 8) = 1",
+                "11 close(5) = 0"));
+        Path b = Fixtures.write(dir, "b.strace", head + "\n" + String.join("\n",
+                "12 epoll_pwait(4, [{events=EPOLLIN, data={u32=3, u64=3}}], 128, -1, NULL, 8) = 1",
+                "10 accept4(3, {sa_family=AF_INET6, sin6_port=htons(2), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=0}, [112 => 28], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5",
+                "12 epoll_pwait(4, [], 128, 0, NULL, 8) = 0",
+                "11 pipe2([6, 7], O_NONBLOCK|O_CLOEXEC) = 0",
+                "11 close(5) = 0"));
+        assertEquals(1, Fixtures.run(a.toString(), "--reference", b.toString()).code());
+        Fixtures.Run folded = Fixtures.run(a.toString(), "--reference", b.toString(), "--concurrent", "--explain");
+        assertEquals(0, folded.code(), folded.out());
+        assertTrue(folded.out().contains("concurrent-polls"), folded.out());
+        // Other calls keep their order: swapping pipe2 and the accept4 is still a difference.
+        Path c = Fixtures.write(dir, "c.strace", head + "\n" + String.join("\n",
+                "11 pipe2([6, 7], O_NONBLOCK|O_CLOEXEC) = 0",
+                "10 accept4(3, {sa_family=AF_INET6, sin6_port=htons(2), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=0}, [112 => 28], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5",
+                "12 epoll_pwait(4, [], 128, 0, NULL, 8) = 0",
+                "11 close(5) = 0"));
+        assertEquals(1, Fixtures.run(a.toString(), "--reference", c.toString(), "--concurrent").code());
+    }
 }
