@@ -2,7 +2,8 @@
 # Captures every trace the notes quote, from the real programs under strace -f:
 #   ffm-echo (target/ffm-echo.jar) on a dual-stack, an IPv4 and an IPv6 listener, and with --narrate;
 #   the Go study program (src/test/resources/dev/ffmecho/go/study) built with the installed Go,
-#   with ListenTCP and with Listen, and Go's concurrent echo server (…/go/concurrent).
+#   with ListenTCP and with Listen, and Go's concurrent echo server (…/go/concurrent); and, where
+#   bookworm-backports' Go 1.23 is installed, the same two programs built with it.
 # Each run serves one client that sends "hello", reads the echo and closes; then the server gets
 # SIGTERM. Each trace is written in the normalized form `ffm-echo trace-diff --normalized` prints
 # (fd numbers → roles, ports, pointers, payloads masked, transfers folded), which is what the notes
@@ -119,3 +120,14 @@ p=$(free_port); capture "$gover-concurrent" 127.0.0.1 "$p" -- "$work/concurrent"
 sed -nE 's/^[0-9]+ +(<\.\.\. )?(madvise|mmap|munmap|mprotect|brk)[( ].*/\2/p' "$work/$gover-study-ListenTCP.strace" \
   | sort -u > "$out/$gover-study-memory-calls.txt"
 echo "captured $out/$gover-study-memory-calls.txt"
+
+# Go 1.23 (bookworm-backports' golang-1.23-go), the second live oracle, where it is installed.
+go123=${GO123:-/usr/lib/go-1.23/bin/go}
+if [ -x "$go123" ]; then
+  (cd "$root/src/test/resources/dev/ffmecho/go/study" && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$go123" build -o "$work/study123" main.go)
+  (cd "$root/src/test/resources/dev/ffmecho/go/concurrent" && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$go123" build -o "$work/concurrent123" main.go)
+  p=$(free_port); capture go1.23-study-ListenTCP 127.0.0.1 "$p" -- "$work/study123" -host "" -port "$p"
+  p=$(free_port); capture go1.23-concurrent 127.0.0.1 "$p" -- "$work/concurrent123" -host "" -port "$p"
+else
+  echo "capture-traces: $go123 is not installed (apt-get install golang-1.23-go from bookworm-backports): Go 1.23 traces not captured" >&2
+fi

@@ -118,7 +118,7 @@ public final class Main {
             syscall for syscall the twin of Go's net package under strace.
 
             usage:
-              ffm-echo [serve] [--listen [HOST]:PORT] [--profile go1.6|go1.19]
+              ffm-echo [serve] [--listen [HOST]:PORT] [--profile go1.6|go1.19|go1.23]
                                [--mode sequential|goroutine|eventloop] [--loops N] [--max-conns N] [--quiet] [--narrate]
               ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]
                                  [--normalized] [--concurrent]
@@ -128,8 +128,8 @@ public final class Main {
               --listen [HOST]:PORT  address to listen on (default :10020). An empty HOST listens
                                     dual-stack on :: as Go does; 127.0.0.1 listens IPv4 only; [::1] IPv6.
               --profile P           which Go's syscalls to reproduce: go1.6 (default, the study
-                                    note's) or go1.19 (Debian's Go: lazy somaxconn, epoll_pwait,
-                                    keep-alive, splice)
+                                    note's), go1.19 (Debian's Go: lazy somaxconn, epoll_pwait,
+                                    keep-alive, splice) or go1.23 (eventfd wake-up, TCP_KEEPCNT)
               --mode M              sequential: one connection at a time, the study program (default);
                                     goroutine: a virtual thread per connection, Go's concurrent shape
               --loops N             event-loop threads (eventloop mode)

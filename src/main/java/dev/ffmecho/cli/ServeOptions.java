@@ -37,7 +37,7 @@ record ServeOptions(String listen, String profile, String mode, int loops, int m
                     }
                     switch (name) {
                         case "--listen" -> listen = value;
-                        case "--profile" -> profile = oneOf(name, value, "go1.6", "go1.19");
+                        case "--profile" -> profile = oneOf(name, value, "go1.6", "go1.19", "go1.23");
                         case "--mode" -> mode = oneOf(name, value, "sequential", "goroutine", "eventloop");
                         case "--loops" -> loops = positive(name, value, 1024);
                         default -> maxConns = positive(name, value, 1 << 24);

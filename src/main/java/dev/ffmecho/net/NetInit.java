@@ -104,7 +104,7 @@ public final class NetInit {
         if (fd < 0) return GO_SOMAXCONN;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(profile.somaxconnBuffer);
-            int n = profile.somaxconnThroughPoller ? readFullThroughPoller(fd, buf, poller) : readFull(fd, buf);
+            int n = profile.somaxconnThroughPoller ? readFullThroughPoller(profile, fd, buf, poller) : readFull(fd, buf);
             // dtoi of the first field: leading decimal digits, saturating like Go's big-number guard.
             long value = 0;
             for (int i = 0; i < n && value < 1L << 32; i++) {
@@ -135,11 +135,13 @@ public final class NetInit {
     }
 
     /**
-     * go1.19: {@code os.Open} → {@code newFile(…, kindOpenFile)}: register with the netpoller
-     * ({@code pfd.Init}), and if that worked set O_NONBLOCK ({@code syscall.SetNonblock}: F_GETFL,
-     * then F_SETFL); read through the poller; {@code Close} deletes the registration, then closes.
+     * go1.19+: {@code os.Open} → {@code newFile(…, kindOpenFile)}: register with the netpoller
+     * ({@code pfd.Init}) and set O_NONBLOCK ({@code syscall.SetNonblock}: F_GETFL, then F_SETFL) —
+     * go1.19 in that order, go1.23 the other way round; read through the poller; {@code Close}
+     * deletes the registration, then closes.
      */
-    private static int readFullThroughPoller(int fd, MemorySegment buf, Netpoller poller) {
+    private static int readFullThroughPoller(Profile profile, int fd, MemorySegment buf, Netpoller poller) {
+        if (profile.somaxconnNonblockFirst) setNonblock(fd);
         FD file;
         try {
             file = FD.open(fd, poller);
@@ -147,8 +149,7 @@ public final class NetInit {
             return readFull(fd, buf); // EPERM: a regular file; Go reads it blocking
         }
         try {
-            int flags = Unistd.fcntl(fd, Unistd.F_GETFL, 0);
-            if (flags >= 0 && (flags & Unistd.O_NONBLOCK) == 0) Unistd.fcntl(fd, Unistd.F_SETFL, flags | Unistd.O_NONBLOCK);
+            if (!profile.somaxconnNonblockFirst) setNonblock(fd);
             int n = 0;
             while (n < buf.byteSize()) {
                 long r = file.read(buf.asSlice(n), buf.byteSize() - n);
@@ -165,6 +166,12 @@ public final class NetInit {
                 // the number is released by close(2) regardless
             }
         }
+    }
+
+    /** {@code syscall.SetNonblock(fd, true)}: F_GETFL, then F_SETFL with O_NONBLOCK added if missing. */
+    private static void setNonblock(int fd) {
+        int flags = Unistd.fcntl(fd, Unistd.F_GETFL, 0);
+        if (flags >= 0 && (flags & Unistd.O_NONBLOCK) == 0) Unistd.fcntl(fd, Unistd.F_SETFL, flags | Unistd.O_NONBLOCK);
     }
 
     /**

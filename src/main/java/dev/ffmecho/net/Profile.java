@@ -1,6 +1,7 @@
 package dev.ffmecho.net;
 
 import dev.ffmecho.poll.Netpoller;
+import dev.ffmecho.poll.Splice;
 
 /**
  * Which Go's syscalls to reproduce (SPEC §3). Every difference between the versions is a field
@@ -11,9 +12,29 @@ import dev.ffmecho.poll.Netpoller;
  */
 public enum Profile {
     /** The study note's Go (2016): its trace is the reference. */
-    GO1_6("go1.6", true, false, 4096, false, true, 0, false, Netpoller.Flavor.GO1_6),
+    GO1_6("go1.6", true, false, 4096, false, false, true, KeepAlive.NONE, 0, false, Netpoller.Flavor.GO1_6),
     /** Debian bookworm's Go (1.19.8): its reference is captured live by the test suite. */
-    GO1_19("go1.19", false, true, 64 * 1024, true, false, 15, true, Netpoller.Flavor.GO1_19);
+    GO1_19("go1.19", false, true, 64 * 1024, true, false, false, KeepAlive.INTERVAL_THEN_IDLE, 4 << 20, false,
+            Netpoller.Flavor.GO1_19),
+    /** bookworm-backports' Go (1.23.5): captured live too, where it is installed. */
+    GO1_23("go1.23", false, true, 64 * 1024, true, true, false, KeepAlive.IDLE_INTERVAL_COUNT, 1 << 20, true,
+            Netpoller.Flavor.GO1_23);
+
+    /** The keep-alive options set on accepted conns, in Go's order. */
+    enum KeepAlive {
+        /** go1.6: none. */
+        NONE,
+        /**
+         * go1.19 {@code (*TCPListener).accept} (net/tcpsock_posix.go): {@code setKeepAlive(fd, true)},
+         * then {@code setKeepAlivePeriod(fd, 15s)}: TCP_KEEPINTVL, then TCP_KEEPIDLE (net/tcpsockopt_unix.go).
+         */
+        INTERVAL_THEN_IDLE,
+        /**
+         * go1.23 {@code newTCPConn} with the default {@code KeepAliveConfig} (net/tcpsock.go):
+         * SO_KEEPALIVE, TCP_KEEPIDLE 15, TCP_KEEPINTVL 15, TCP_KEEPCNT 9 (net/tcpsockopt_unix.go).
+         */
+        IDLE_INTERVAL_COUNT
+    }
 
     /** The name on the command line ({@code --profile go1.19}). */
     public final String id;
@@ -40,34 +61,50 @@ public enum Profile {
      * somaxconn creates the epoll fd, adds the file, sets O_NONBLOCK, and deletes it on close.
      */
     final boolean somaxconnThroughPoller;
+    /**
+     * go1.23's {@code newFile} sets O_NONBLOCK before {@code pfd.Init} registers the file (so the
+     * fcntls come before the epoll fd is even created); go1.19's after (os/file_unix.go).
+     */
+    final boolean somaxconnNonblockFirst;
     /** go1.6 sets SO_BROADCAST on every socket (net/sockopt_linux.go {@code setDefaultSockopts}); go1.19 only on UDP and raw sockets. */
     final boolean soBroadcast;
+    /** Keep-alive on accepted conns, see {@link KeepAlive}. */
+    final KeepAlive keepAlive;
     /**
-     * Keep-alive on accepted conns: go1.19 {@code (*TCPListener).accept} (net/tcpsock_posix.go)
-     * calls {@code setKeepAlive(fd, true)} and {@code setKeepAlivePeriod(fd, 15s)} (TCP_KEEPINTVL
-     * then TCP_KEEPIDLE, net/tcpsockopt_unix.go); 0 for go1.6, which set none.
+     * {@code io.Copy(conn, conn)}: go1.19+'s {@code TCPConn.ReadFrom} splices through a pipe
+     * (net/splice_linux.go, internal/poll/splice_linux.go) at most {@code maxSpliceSize} bytes per
+     * call (4 MiB in 1.19, 1 MiB in 1.23); 0 for go1.6, which reads and writes 32 KiB at a time.
      */
-    final int keepAliveSeconds;
-    /**
-     * {@code io.Copy(conn, conn)}: go1.19's {@code TCPConn.ReadFrom} splices through a pipe
-     * (net/splice_linux.go, internal/poll/splice_linux.go); go1.6's reads and writes 32 KiB at a time.
-     */
-    final boolean splice;
+    final long maxSpliceSize;
+    /** go1.23 grows each new splice pipe with F_SETPIPE_SZ; go1.19 checks F_GETPIPE_SZ once. */
+    final boolean growSplicePipes;
     /** The runtime's netpoller. */
     public final Netpoller.Flavor poller;
 
     Profile(String id, boolean eagerPackageInit, boolean probeWithSysSocket, int somaxconnBuffer,
-            boolean somaxconnThroughPoller, boolean soBroadcast, int keepAliveSeconds, boolean splice,
-            Netpoller.Flavor poller) {
+            boolean somaxconnThroughPoller, boolean somaxconnNonblockFirst, boolean soBroadcast, KeepAlive keepAlive,
+            long maxSpliceSize, boolean growSplicePipes, Netpoller.Flavor poller) {
         this.id = id;
         this.eagerPackageInit = eagerPackageInit;
         this.probeWithSysSocket = probeWithSysSocket;
         this.somaxconnBuffer = somaxconnBuffer;
         this.somaxconnThroughPoller = somaxconnThroughPoller;
+        this.somaxconnNonblockFirst = somaxconnNonblockFirst;
         this.soBroadcast = soBroadcast;
-        this.keepAliveSeconds = keepAliveSeconds;
-        this.splice = splice;
+        this.keepAlive = keepAlive;
+        this.maxSpliceSize = maxSpliceSize;
+        this.growSplicePipes = growSplicePipes;
         this.poller = poller;
+    }
+
+    /** The runtime's netpoller for this Go version. */
+    public Netpoller newNetpoller() {
+        return new Netpoller(poller);
+    }
+
+    /** The splice pipe pool for this Go version (unused by go1.6, which does not splice). */
+    public Splice newSplice() {
+        return new Splice(Math.max(maxSpliceSize, 1), growSplicePipes);
     }
 
     /** The profile named {@code id}, or null. */

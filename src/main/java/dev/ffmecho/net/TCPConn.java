@@ -34,16 +34,28 @@ public final class TCPConn implements AutoCloseable {
         return new TCPConn(profile, fd, localAddr, remoteAddr);
     }
 
+    /** Go's default keep-alive period for accepted conns ({@code defaultTCPKeepAlive}, 15 s). */
+    private static final int KEEPALIVE_SECONDS = 15;
+    /** go1.23's default {@code KeepAliveConfig.Count} ({@code defaultTCPKeepAliveCount}). */
+    private static final int KEEPALIVE_COUNT = 9;
+
     /**
-     * go1.19 net/tcpsockopt_unix.go: {@code setKeepAlive(fd, true)} then
-     * {@code setKeepAlivePeriod}, which sets TCP_KEEPINTVL and then TCP_KEEPIDLE to the period in
-     * whole seconds. Errors are ignored, as the accept path in Go ignores them.
+     * Keep-alive as the profile's Go sets it on an accepted conn (see {@link Profile.KeepAlive}).
+     * Errors are ignored, as the accept path in Go ignores them.
      */
-    @GoFunction(value = "net.setKeepAlivePeriod", note = "12-go-versions.md")
-    void setKeepAlive(int seconds) {
-        Socket.setsockoptInt(fd.sysfd(), Socket.SOL_SOCKET, Socket.SO_KEEPALIVE, 1);
-        Socket.setsockoptInt(fd.sysfd(), Socket.SOL_TCP, Socket.TCP_KEEPINTVL, seconds);
-        Socket.setsockoptInt(fd.sysfd(), Socket.SOL_TCP, Socket.TCP_KEEPIDLE, seconds);
+    @GoFunction(value = "net.setKeepAlive", note = "12-go-versions.md")
+    void setKeepAlive(Profile.KeepAlive style) {
+        if (style == Profile.KeepAlive.NONE) return;
+        int s = fd.sysfd();
+        Socket.setsockoptInt(s, Socket.SOL_SOCKET, Socket.SO_KEEPALIVE, 1);
+        if (style == Profile.KeepAlive.INTERVAL_THEN_IDLE) {
+            Socket.setsockoptInt(s, Socket.SOL_TCP, Socket.TCP_KEEPINTVL, KEEPALIVE_SECONDS);
+            Socket.setsockoptInt(s, Socket.SOL_TCP, Socket.TCP_KEEPIDLE, KEEPALIVE_SECONDS);
+        } else {
+            Socket.setsockoptInt(s, Socket.SOL_TCP, Socket.TCP_KEEPIDLE, KEEPALIVE_SECONDS);
+            Socket.setsockoptInt(s, Socket.SOL_TCP, Socket.TCP_KEEPINTVL, KEEPALIVE_SECONDS);
+            Socket.setsockoptInt(s, Socket.SOL_TCP, Socket.TCP_KEEPCNT, KEEPALIVE_COUNT);
+        }
     }
 
     /**
@@ -55,7 +67,7 @@ public final class TCPConn implements AutoCloseable {
      */
     @GoFunction(value = "net.(*TCPConn).ReadFrom", note = "12-go-versions.md")
     public long readFrom(TCPConn src, MemorySegment buf, Splice splice) throws IOException {
-        if (profile.splice) return splice.copy(fd.poll(), src.fd.poll());
+        if (profile.maxSpliceSize > 0) return splice.copy(fd.poll(), src.fd.poll());
         long written = 0;
         while (true) {
             long nr = src.read(buf, buf.byteSize());

@@ -81,7 +81,7 @@ public final class TCPListener implements AutoCloseable {
             TCPAddr remote = Sockaddrs.toTCPAddr(peer);
             TCPAddr localAddr = conn.localAddr(local);
             TCPConn c = TCPConn.newTCPConn(profile, conn, localAddr, remote);
-            if (profile.keepAliveSeconds > 0) c.setKeepAlive(profile.keepAliveSeconds);
+            c.setKeepAlive(profile.keepAlive);
             return c;
         } catch (SyscallException | RuntimeException e) {
             conn.closeQuietly();

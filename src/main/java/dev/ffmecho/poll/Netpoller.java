@@ -53,25 +53,30 @@ public final class Netpoller implements AutoCloseable {
          * go1.6 runtime/netpoll_epoll.go: epoll_wait; no wake-up pipe; a blocking netpoll that
          * readies nobody waits again at once ({@code if block && gp == 0 goto retry}).
          */
-        GO1_6(false, false, false),
+        GO1_6(false, Wakeup.NONE, false),
         /**
          * go1.19 runtime/netpoll_epoll.go: epoll_pwait (the {@code epollwait} stub is SYS_epoll_pwait);
          * netpollinit also makes the {@code netpollBreak} pipe (pipe2 O_NONBLOCK|O_CLOEXEC, read end
          * registered level-triggered for EPOLLIN); a blocking netpoll returns even when it readied
          * nobody, and findrunnable starts over with a non-blocking poll ({@code goto top}).
          */
-        GO1_19(true, true, true);
+        GO1_19(true, Wakeup.PIPE, true),
+        /** go1.23: the same, but netpollBreak is an eventfd (runtime/netpoll_epoll.go {@code netpollinit}). */
+        GO1_23(true, Wakeup.EVENTFD, true);
 
         final boolean epollPwait;
-        final boolean breakPipe;
+        final Wakeup wakeup;
         final boolean repollAfterIdleWake;
 
-        Flavor(boolean epollPwait, boolean breakPipe, boolean repollAfterIdleWake) {
+        Flavor(boolean epollPwait, Wakeup wakeup, boolean repollAfterIdleWake) {
             this.epollPwait = epollPwait;
-            this.breakPipe = breakPipe;
+            this.wakeup = wakeup;
             this.repollAfterIdleWake = repollAfterIdleWake;
         }
     }
+
+    /** What netpollinit registers for {@code netpollBreak}. */
+    enum Wakeup { NONE, PIPE, EVENTFD }
 
     /** {@code netpoll}'s {@code var events [128]epollevent}: hence {@code 128} in every epoll_wait. */
     static final int MAX_EVENTS = 128;
@@ -95,7 +100,7 @@ public final class Netpoller implements AutoCloseable {
     private int epfd = -1;
     private PollDesc[] descs = new PollDesc[64];
     private int nextSeq;
-    /** go1.19's netpollBreakRd/Wr, or -1. */
+    /** netpollBreakRd/Wr (go1.19: a pipe's two ends; go1.23: one eventfd), or -1. */
     private int breakRd = -1;
     private int breakWr = -1;
     /** Whether some thread holds the poller role ({@code sched.lastpoll == 0} in Go: one is in netpoll). */
@@ -135,11 +140,19 @@ public final class Netpoller implements AutoCloseable {
     @GoFunction(value = "runtime.netpollinit", note = "05-epoll.md")
     private void netpollinit() throws SyscallException {
         epfd = Errno.check("epoll_create1", EPoll.create1(EPoll.EPOLL_CLOEXEC));
-        if (!flavor.breakPipe) return;
-        MemorySegment fds = arena.allocate(JAVA_INT, 2);
-        Errno.check("pipe2", Unistd.pipe2(fds, Unistd.O_NONBLOCK | Unistd.O_CLOEXEC));
-        breakRd = fds.get(JAVA_INT, 0);
-        breakWr = fds.get(JAVA_INT, 4);
+        switch (flavor.wakeup) {
+            case NONE -> {
+                return;
+            }
+            case PIPE -> {
+                MemorySegment fds = arena.allocate(JAVA_INT, 2);
+                Errno.check("pipe2", Unistd.pipe2(fds, Unistd.O_NONBLOCK | Unistd.O_CLOEXEC));
+                breakRd = fds.get(JAVA_INT, 0);
+                breakWr = fds.get(JAVA_INT, 4);
+            }
+            case EVENTFD -> breakRd = breakWr = Errno.check("eventfd2",
+                    Unistd.eventfd(0, Unistd.EFD_CLOEXEC | Unistd.EFD_NONBLOCK));
+        }
         // Go puts &netpollBreakRd in data; any value no PollDesc can have will do.
         EpollEvent.set(ctlEvent, EPoll.EPOLLIN, BREAK_DATA);
         Errno.check("epoll_ctl", EPoll.ctl(epfd, EPoll.EPOLL_CTL_ADD, breakRd, ctlEvent));
@@ -289,7 +302,7 @@ public final class Netpoller implements AutoCloseable {
         try {
             if (breakRd >= 0) {
                 Unistd.close(breakRd);
-                Unistd.close(breakWr);
+                if (breakWr != breakRd) Unistd.close(breakWr);
                 breakRd = breakWr = -1;
             }
             if (epfd >= 0) {

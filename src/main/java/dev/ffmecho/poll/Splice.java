@@ -23,13 +23,22 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * when no GC ran in between.
  */
 public final class Splice implements AutoCloseable {
-    /** {@code maxSpliceSize = 4 << 20}: the most Go asks one splice to move. */
-    static final long MAX_SPLICE_SIZE = 4 << 20;
-
     private record Pipe(int rfd, int wfd) {}
 
+    /** {@code maxSpliceSize}: the most Go asks one splice to move (go1.19: 4 MiB; go1.23: 1 MiB). */
+    private final long maxSpliceSize;
+    /**
+     * go1.23's {@code newPipe} grows every new pipe to maxSpliceSize with F_SETPIPE_SZ; go1.19's
+     * checks F_GETPIPE_SZ once, on the first pipe ever, to detect kernels before 2.6.35.
+     */
+    private final boolean growPipes;
     private final ArrayDeque<Pipe> pool = new ArrayDeque<>();
     private boolean checkedPipeSize;
+
+    public Splice(long maxSpliceSize, boolean growPipes) {
+        this.maxSpliceSize = maxSpliceSize;
+        this.growPipes = growPipes;
+    }
 
     /**
      * {@code poll.Splice(dst, src, remain)} with remain unbounded, as {@code TCPConn.ReadFrom}
@@ -43,7 +52,7 @@ public final class Splice implements AutoCloseable {
         long data = 0; // bytes in the pipe not yet pumped out
         try {
             while (true) {
-                long inPipe = src.spliceIntoPipe(p.wfd, MAX_SPLICE_SIZE);
+                long inPipe = src.spliceIntoPipe(p.wfd, maxSpliceSize);
                 if (inPipe == 0) break;
                 data += inPipe;
                 long n = dst.spliceFromPipe(p.rfd, inPipe);
@@ -65,7 +74,9 @@ public final class Splice implements AutoCloseable {
             Errno.check("pipe2", Unistd.pipe2(fds, Unistd.O_CLOEXEC | Unistd.O_NONBLOCK));
             p = new Pipe(fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4));
         }
-        if (!checkedPipeSize) {
+        if (growPipes) {
+            Unistd.fcntl(p.rfd, Unistd.F_SETPIPE_SZ, (int) maxSpliceSize); // Go ignores its error
+        } else if (!checkedPipeSize) {
             checkedPipeSize = true;
             Errno.check("fcntl", Unistd.fcntl(p.rfd, Unistd.F_GETPIPE_SZ, 0));
         }

@@ -73,7 +73,7 @@ public final class EchoServer {
      * @param onListening called once with the bound address, before the first accept
      */
     public void serve(Consumer<TCPAddr> onListening) throws IOException {
-        try (Netpoller poller = new Netpoller(profile.poller); Splice splice = new Splice();
+        try (Netpoller poller = profile.newNetpoller(); Splice splice = profile.newSplice();
              Arena buffers = Arena.ofConfined()) {
             MemorySegment buf = buffers.allocate(Copy.BUFFER_SIZE); // the sequential mode's one buffer
             TCPListener ln = TCPListener.listen(profile, laddr, poller);

@@ -130,6 +130,7 @@ public final class Narrator {
             case Unistd.F_GETFL -> "fcntl(" + fd + ", F_GETFL)";
             case Unistd.F_SETFL -> "fcntl(" + fd + ", F_SETFL, " + openFlags(arg, true) + ")";
             case Unistd.F_GETPIPE_SZ -> "fcntl(" + fd + ", F_GETPIPE_SZ)";
+            case Unistd.F_SETPIPE_SZ -> "fcntl(" + fd + ", F_SETPIPE_SZ, " + arg + ")";
             default -> "fcntl(" + fd + ", " + cmd + ", " + arg + ")";
         };
         if (cmd == Unistd.F_GETFL && r >= 0) {
@@ -137,6 +138,13 @@ public final class Narrator {
         } else {
             emit(call, r);
         }
+    }
+
+    static void eventfd(int initval, int flags, int r) {
+        String f = "";
+        if ((flags & Unistd.EFD_CLOEXEC) != 0) f = "EFD_CLOEXEC";
+        if ((flags & Unistd.EFD_NONBLOCK) != 0) f += (f.isEmpty() ? "" : "|") + "EFD_NONBLOCK";
+        emit("eventfd2(" + initval + ", " + (f.isEmpty() ? "0" : f) + ")", r);
     }
 
     static void splice(int in, int out, long len, int flags, long r) {

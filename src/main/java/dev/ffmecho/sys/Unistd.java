@@ -18,7 +18,10 @@ public final class Unistd {
     public static final int O_NONBLOCK = 0x800;
     public static final int F_GETFL = 3;
     public static final int F_SETFL = 4;
+    public static final int F_SETPIPE_SZ = 1031;
     public static final int F_GETPIPE_SZ = 1032;
+    public static final int EFD_NONBLOCK = 0x800;
+    public static final int EFD_CLOEXEC = 0x80000;
     public static final int SPLICE_F_NONBLOCK = 2;
 
     private static final MethodHandle READ = Downcalls.errnoCapturing("read",
@@ -38,6 +41,8 @@ public final class Unistd {
     private static final MethodHandle FCNTL = Downcalls.errnoCapturing("fcntl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
             Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle EVENTFD = Downcalls.errnoCapturing("eventfd",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SPLICE = Downcalls.errnoCapturing("splice",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
 
@@ -98,6 +103,18 @@ public final class Unistd {
         try {
             int r = Downcalls.resultOrErrno((int) PIPE2.invokeExact(state, fds, flags), state);
             if (Narrator.ENABLED) Narrator.pipe2(fds, flags, r);
+            return r;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** eventfd(2) (the eventfd2 syscall): a counter fd, here Go 1.23's netpoll wake-up. */
+    public static int eventfd(int initval, int flags) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            int r = Downcalls.resultOrErrno((int) EVENTFD.invokeExact(state, initval, flags), state);
+            if (Narrator.ENABLED) Narrator.eventfd(initval, flags, r);
             return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);

@@ -104,7 +104,7 @@ final class StracedServer implements AutoCloseable {
                     continue; // the thread exited meanwhile
                 }
                 if (f.length >= 5 && (f[0].equals(Integer.toString(SYS_EPOLL_WAIT)) || f[0].equals(Integer.toString(SYS_EPOLL_PWAIT)))
-                        && (Long.decode(f[4]) & 0xffff_ffffL) == 0xffff_ffffL) {
+                        && (Long.parseUnsignedLong(f[4].replaceFirst("^0x", ""), 16) & 0xffff_ffffL) == 0xffff_ffffL) {
                     return true;
                 }
             }

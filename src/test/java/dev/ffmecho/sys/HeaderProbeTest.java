@@ -47,6 +47,7 @@ class HeaderProbeTest {
                 #include <stdio.h>
                 #include <string.h>
                 #include <sys/epoll.h>
+                #include <sys/eventfd.h>
                 #include <sys/socket.h>
                 #include <unistd.h>
                 #define P(name, value) printf("%s %lld\\n", name, (long long) (value))
