@@ -93,7 +93,53 @@ public record NormalizedTrace(String name, List<Entry> compared, List<Entry> tra
      * the first one's place, naming the poll forms used ({@code 0|-1} standing for Go's non-blocking
      * and blocking netpoll). Polls still blocked at the cut stay as they are.
      */
-    public NormalizedTrace withPollsFolded() {
+    public NormalizedTrace concurrent() {
+        return withPollsFolded().withSplicePipesPooled();
+    }
+
+    private static final java.util.regex.Pattern PIPE_ROLE = java.util.regex.Pattern.compile("pipe(\\d+)([rw])");
+
+    /**
+     * {@code --concurrent}, part two: which pipe a splice transfer uses is the pool's business. The
+     * pipes that transfers splice through are renamed {@code pipeS}; the calls that create every
+     * such pipe but the first (pipe2 and its fcntl) are dropped.
+     */
+    NormalizedTrace withSplicePipesPooled() {
+        java.util.LinkedHashSet<String> splicePipes = new java.util.LinkedHashSet<>();
+        for (Entry e : compared) {
+            if (e.kind() != Entry.Kind.TRANSFER) continue;
+            java.util.regex.Matcher m = PIPE_ROLE.matcher(e.text());
+            while (m.find()) splicePipes.add(m.group(1));
+        }
+        if (splicePipes.isEmpty()) return this;
+        String first = splicePipes.iterator().next();
+        List<Entry> out = new ArrayList<>();
+        long folded = 0;
+        for (Entry e : compared) {
+            java.util.regex.Matcher m = PIPE_ROLE.matcher(e.text());
+            boolean laterPipeCreation = false;
+            StringBuilder text = new StringBuilder();
+            while (m.find()) {
+                if (!splicePipes.contains(m.group(1))) {
+                    m.appendReplacement(text, m.group());
+                    continue;
+                }
+                boolean creation = e.text().startsWith("pipe2(") || e.text().startsWith("fcntl(");
+                if (e.kind() == Entry.Kind.CALL && creation && !m.group(1).equals(first)) laterPipeCreation = true;
+                m.appendReplacement(text, "pipeS" + m.group(2));
+            }
+            m.appendTail(text);
+            if (laterPipeCreation) {
+                folded++;
+                continue;
+            }
+            out.add(new Entry(text.toString(), e.sources(), e.kind()));
+        }
+        counts.add(Rule.CONCURRENT_SPLICE_PIPES, folded);
+        return new NormalizedTrace(name, List.copyOf(out), trailer, cutLine, cutWhat, comparedCalls, trailerCalls, counts, stats);
+    }
+
+    NormalizedTrace withPollsFolded() {
         List<Entry> out = new ArrayList<>();
         java.util.Set<String> forms = new java.util.TreeSet<>();
         List<Syscall> sources = new ArrayList<>();

@@ -78,6 +78,8 @@ public enum Rule {
             "inside a transfer, EAGAIN + epoll_wait(epollN, ..., 128, 0|-1)* + the same call retried folded away: whether data was already there is timing (an EAGAIN that is not retried stays)"),
     CONCURRENT_POLLS(Stage.FOLD, "concurrent-polls",
             "with --concurrent only: every completed epoll wait folded into one netpoll line where the first one was: in a program whose goroutines run on several threads, which thread polls, when, and what each poll finds is scheduling (a blocked poll at the cut stays)"),
+    CONCURRENT_SPLICE_PIPES(Stage.FOLD, "concurrent-splice-pipes",
+            "with --concurrent only: splice pipes named pipeS, and the creation (pipe2, fcntl) of every splice pipe after the first folded away: Go's pipes come from a sync.Pool whose per-P cache decides whether a transfer reuses one"),
     TRANSFER_POLL_FOLD(Stage.FOLD, "transfer-poll-fold",
             "inside a transfer, epoll_wait(epollN, ..., 128, 0|-1) between two data calls folded away: scheduler polls whose number is timing (other maxevents/timeouts stay)");
 

@@ -37,13 +37,13 @@ public final class TraceDiffCommand {
             }
             // The actual trace first: when both are unusable, the user's own file is the likelier fix.
             NormalizedTrace actual = NormalizedTrace.load(Path.of(o.actual()));
-            if (o.concurrent()) actual = actual.withPollsFolded();
+            if (o.concurrent()) actual = actual.concurrent();
             if (o.normalized()) {
                 printNormalized(actual, out);
                 return 0;
             }
             References.Loaded ref = References.load(o.reference());
-            if (o.concurrent()) ref = new References.Loaded(ref.trace().withPollsFolded(), ref.label());
+            if (o.concurrent()) ref = new References.Loaded(ref.trace().concurrent(), ref.label());
             DiffReport report = new DiffReport(ref.trace(), ref.label(), actual, o.actual());
             if (o.html() != null) writeHtml(Path.of(o.html()), HtmlRenderer.render(report));
             if (report.equal()) {

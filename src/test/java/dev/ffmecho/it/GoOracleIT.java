@@ -222,16 +222,13 @@ class GoOracleIT {
     private static final int ATTEMPTS = 3;
 
     /**
-     * Every scenario for the sequential program, compared call for call. The concurrent program is
-     * compared with {@code trace-diff --concurrent} (which thread polls, and when, is scheduling),
-     * on every scenario but two connections in a row: there, whether Go's second transfer reuses
-     * the splice pipe depends on which P runs the new goroutine (sync.Pool keeps a per-P private
-     * slot that other Ps cannot take), which trace-diff does not fold (see issue 5's note).
+     * Every toolchain × program × scenario. The sequential program is compared call for call; the
+     * concurrent one with {@code trace-diff --concurrent}: which thread polls, when, and whether a
+     * transfer reuses a pooled splice pipe (sync.Pool's per-P cache) are scheduling.
      */
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
         return Arrays.stream(Toolchain.values()).flatMap(t -> Arrays.stream(Program.values())
                 .flatMap(p -> Arrays.stream(Scenario.values())
-                        .filter(s -> p == Program.STUDY || s != Scenario.TWO_SEQUENTIAL_CLIENTS)
                         .map(s -> org.junit.jupiter.params.provider.Arguments.of(t, p, s))));
     }
 

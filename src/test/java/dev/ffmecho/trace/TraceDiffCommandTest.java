@@ -275,4 +275,40 @@ class TraceDiffCommandTest {
                 "11 close(5) = 0"));
         assertEquals(1, Fixtures.run(a.toString(), "--reference", c.toString(), "--concurrent").code());
     }
+
+    /** --concurrent: a transfer through a new pooled pipe or a reused one compares the same; the pipe still has to be a pipe2. */
+    @Test
+    void concurrentFoldsSplicePipeReuse() {
+        String conn = String.join("\n",
+                "10 socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 3",
+                "10 accept4(3, {sa_family=AF_INET6, sin6_port=htons(1), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=0}, [112 => 28], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5",
+                "11 pipe2([6, 7], O_NONBLOCK|O_CLOEXEC) = 0",
+                "11 splice(5, NULL, 7, NULL, 1048576, SPLICE_F_NONBLOCK) = 2",
+                "11 splice(6, NULL, 5, NULL, 2, SPLICE_F_NONBLOCK) = 2",
+                "11 splice(5, NULL, 7, NULL, 1048576, SPLICE_F_NONBLOCK) = 0",
+                "11 close(5) = 0",
+                "10 accept4(3, {sa_family=AF_INET6, sin6_port=htons(1), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=0}, [112 => 28], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5");
+        String reused = String.join("\n",
+                "12 splice(5, NULL, 7, NULL, 1048576, SPLICE_F_NONBLOCK) = 2",
+                "12 splice(6, NULL, 5, NULL, 2, SPLICE_F_NONBLOCK) = 2",
+                "12 splice(5, NULL, 7, NULL, 1048576, SPLICE_F_NONBLOCK) = 0",
+                "12 close(5) = 0");
+        String fresh = String.join("\n",
+                "12 pipe2([8, 9], O_NONBLOCK|O_CLOEXEC) = 0",
+                "12 fcntl(8, F_SETPIPE_SZ, 1048576) = 1048576",
+                "12 splice(5, NULL, 9, NULL, 1048576, SPLICE_F_NONBLOCK) = 2",
+                "12 splice(8, NULL, 5, NULL, 2, SPLICE_F_NONBLOCK) = 2",
+                "12 splice(5, NULL, 9, NULL, 1048576, SPLICE_F_NONBLOCK) = 0",
+                "12 close(5) = 0");
+        Path a = Fixtures.write(dir, "reused.strace", conn + "\n" + reused);
+        Path b = Fixtures.write(dir, "fresh.strace", conn + "\n" + fresh);
+        assertEquals(1, Fixtures.run(a.toString(), "--reference", b.toString()).code());
+        Fixtures.Run r = Fixtures.run(a.toString(), "--reference", b.toString(), "--concurrent", "--explain");
+        assertEquals(0, r.code(), r.out());
+        assertTrue(r.out().contains("concurrent-splice-pipes"), r.out());
+        // The final EOF splice of the second transfer is compared, whichever pipe it used.
+        Path noEof = Fixtures.write(dir, "noeof.strace", conn + "\n" + fresh.replace(
+                "12 splice(5, NULL, 9, NULL, 1048576, SPLICE_F_NONBLOCK) = 0\n", ""));
+        assertEquals(1, Fixtures.run(a.toString(), "--reference", noEof.toString(), "--concurrent").code());
+    }
 }
