@@ -1,5 +1,7 @@
 package dev.ffmecho.net;
 
+import dev.ffmecho.sys.SockaddrIn6;
+
 import java.util.Arrays;
 
 /**
@@ -147,40 +149,13 @@ public final class IP {
         return Arrays.hashCode(bytes);
     }
 
-    /** Go's {@code IP.String}: dotted quad for IPv4, RFC 5952 for IPv6 (longest zero run as "::"). */
+    /** Go's {@code IP.String}: dotted quad for IPv4 (mapped or not), RFC 5952 for IPv6 (longest zero run as "::"). */
     @Override
     public String toString() {
         byte[] v4 = to4();
         if (v4 != null) {
             return (v4[0] & 0xff) + "." + (v4[1] & 0xff) + "." + (v4[2] & 0xff) + "." + (v4[3] & 0xff);
         }
-        int bestStart = -1, bestLen = 0;
-        for (int g = 0; g < 8; ) {
-            if (group(g) != 0) {
-                g++;
-                continue;
-            }
-            int start = g;
-            while (g < 8 && group(g) == 0) g++;
-            if (g - start > bestLen && g - start >= 2) {
-                bestStart = start;
-                bestLen = g - start;
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int g = 0; g < 8; g++) {
-            if (g == bestStart) {
-                sb.append("::");
-                g += bestLen - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
-            sb.append(Integer.toHexString(group(g)));
-        }
-        return sb.toString();
-    }
-
-    private int group(int g) {
-        return (bytes[2 * g] & 0xff) << 8 | (bytes[2 * g + 1] & 0xff);
+        return SockaddrIn6.ntop(bytes);
     }
 }

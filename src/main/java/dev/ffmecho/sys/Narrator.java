@@ -310,39 +310,10 @@ public final class Narrator {
         }
         if (family == Socket.AF_INET6 && sa.byteSize() >= SockaddrIn6.SIZE) {
             return "{sa_family=AF_INET6, sin6_port=htons(" + SockaddrIn6.port(sa) + "), sin6_flowinfo=htonl(0), "
-                    + "inet_pton(AF_INET6, \"" + ipv6Text(SockaddrIn6.addr(sa)) + "\", &sin6_addr), sin6_scope_id="
+                    + "inet_pton(AF_INET6, \"" + SockaddrIn6.ntop(SockaddrIn6.addr(sa)) + "\", &sin6_addr), sin6_scope_id="
                     + SockaddrIn6.scopeId(sa) + "}";
         }
         return "{sa_family=" + family + "}";
-    }
-
-    /** RFC 5952 text, with IPv4-mapped addresses as {@code ::ffff:a.b.c.d}, as inet_ntop and strace print them. */
-    private static String ipv6Text(byte[] a) {
-        boolean mapped = true;
-        for (int i = 0; i < 10; i++) mapped &= a[i] == 0;
-        mapped &= a[10] == (byte) 0xff && a[11] == (byte) 0xff;
-        if (mapped) return "::ffff:" + (a[12] & 0xff) + "." + (a[13] & 0xff) + "." + (a[14] & 0xff) + "." + (a[15] & 0xff);
-        int[] g = new int[8];
-        for (int i = 0; i < 8; i++) g[i] = (a[2 * i] & 0xff) << 8 | (a[2 * i + 1] & 0xff);
-        int bestStart = -1, bestLen = 1;
-        for (int i = 0; i < 8; ) {
-            if (g[i] != 0) { i++; continue; }
-            int j = i;
-            while (j < 8 && g[j] == 0) j++;
-            if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
-            i = j;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
-            sb.append(Integer.toHexString(g[i]));
-        }
-        return sb.toString();
     }
 
     private static String epollEvent(MemorySegment array, int index) {

@@ -55,4 +55,43 @@ public final class SockaddrIn6 {
     public static int scopeId(MemorySegment sa) {
         return (int) SCOPE_ID.get(sa, 0L);
     }
+
+    /**
+     * {@code inet_ntop(AF_INET6, …)}'s text (RFC 5952): lowercase hex groups, the longest run of
+     * two or more zero groups as {@code ::}, and an IPv4-mapped address as {@code ::ffff:a.b.c.d}.
+     * It is how strace prints {@code sin6_addr}.
+     */
+    public static String ntop(byte[] a) {
+        if (a.length != 16) throw new IllegalArgumentException("an IPv6 address has 16 bytes, not " + a.length);
+        boolean mapped = a[10] == (byte) 0xff && a[11] == (byte) 0xff;
+        for (int i = 0; i < 10; i++) mapped &= a[i] == 0;
+        if (mapped) return "::ffff:" + (a[12] & 0xff) + "." + (a[13] & 0xff) + "." + (a[14] & 0xff) + "." + (a[15] & 0xff);
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) g[i] = (a[2 * i] & 0xff) << 8 | (a[2 * i + 1] & 0xff);
+        int bestStart = -1, bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && g[j] == 0) j++;
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
+            sb.append(Integer.toHexString(g[i]));
+        }
+        return sb.toString();
+    }
 }

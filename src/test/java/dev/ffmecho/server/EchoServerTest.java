@@ -38,12 +38,16 @@ class EchoServerTest {
 
     /** Starts a server on {@code listen} (port 0) and returns the port it bound. */
     private int start(String listen, boolean quiet) throws Exception {
+        return start(listen, quiet, 0);
+    }
+
+    private int start(String listen, boolean quiet, int maxConns) throws Exception {
         TCPAddr laddr = Resolver.resolveTCPAddr(listen);
-        server = new EchoServer(profile, mode, laddr, 0, quiet, new PrintStream(stdout, true), new PrintStream(stderr, true));
+        server = new EchoServer(profile, mode, laddr, maxConns, quiet, new PrintStream(stdout, true), new PrintStream(stderr, true));
         CompletableFuture<Integer> port = new CompletableFuture<>();
         serving = new CompletableFuture<>();
         // Own threads, not the common pool: on 2 cores it has one worker, which the server would hog.
-        Thread.ofPlatform().name("sequential-server").start(() -> {
+        Thread.ofPlatform().name("echo-server").start(() -> {
             try {
                 server.serve(bound -> port.complete(bound.port()));
                 serving.complete(null);
@@ -207,20 +211,7 @@ class EchoServerTest {
     @Test
     void maxConnsClosesConnectionsBeyondTheLimit() throws Exception {
         mode = EchoServer.Mode.GOROUTINE;
-        TCPAddr laddr = Resolver.resolveTCPAddr("127.0.0.1:0");
-        server = new EchoServer(profile, mode, laddr, 1, true, new PrintStream(stdout, true), new PrintStream(stderr, true));
-        CompletableFuture<Integer> bound = new CompletableFuture<>();
-        serving = new CompletableFuture<>();
-        Thread.ofPlatform().start(() -> {
-            try {
-                server.serve(a -> bound.complete(a.port()));
-                serving.complete(null);
-            } catch (Throwable e) {
-                bound.completeExceptionally(e);
-                serving.completeExceptionally(e);
-            }
-        });
-        int port = bound.get(10, TimeUnit.SECONDS);
+        int port = start("127.0.0.1:0", true, 1);
         try (Socket first = new Socket("127.0.0.1", port); Socket second = new Socket("127.0.0.1", port)) {
             first.setSoTimeout(5000);
             second.setSoTimeout(5000);
