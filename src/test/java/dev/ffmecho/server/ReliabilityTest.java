@@ -1,0 +1,189 @@
+package dev.ffmecho.server;
+
+import dev.ffmecho.net.Profile;
+import dev.ffmecho.net.Resolver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.Socket;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What a real network does to an echo server (issue 7, first part): large and many streams
+ * byte-exact, resets and half-finished messages — in every mode, with loopback clients bounded in
+ * count and time.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ReliabilityTest {
+    /** The modes × profiles worth covering: read/write (go1.6) and splice (go1.19) copies, both shapes. */
+    enum Setup {
+        SEQUENTIAL_GO16(EchoServer.Mode.SEQUENTIAL, Profile.GO1_6),
+        SEQUENTIAL_GO119(EchoServer.Mode.SEQUENTIAL, Profile.GO1_19),
+        GOROUTINE_GO16(EchoServer.Mode.GOROUTINE, Profile.GO1_6),
+        GOROUTINE_GO119(EchoServer.Mode.GOROUTINE, Profile.GO1_19);
+
+        final EchoServer.Mode mode;
+        final Profile profile;
+
+        Setup(EchoServer.Mode mode, Profile profile) {
+            this.mode = mode;
+            this.profile = profile;
+        }
+    }
+
+    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    private EchoServer server;
+    private CompletableFuture<Void> serving;
+
+    private int start(Setup setup) throws Exception {
+        server = new EchoServer(setup.profile, setup.mode, Resolver.resolveTCPAddr("127.0.0.1:0"), 0, true,
+                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(stderr, true));
+        CompletableFuture<Integer> port = new CompletableFuture<>();
+        serving = new CompletableFuture<>();
+        Thread.ofPlatform().name("echo-server").start(() -> {
+            try {
+                server.serve(a -> port.complete(a.port()));
+                serving.complete(null);
+            } catch (Throwable e) {
+                port.completeExceptionally(e);
+                serving.completeExceptionally(e);
+            }
+        });
+        return port.get(10, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.stop();
+        assertNull(serving.get(15, TimeUnit.SECONDS));
+    }
+
+    /**
+     * Streams {@code total} pseudo-random bytes in writes of random sizes (1 B to 256 KiB) while
+     * another thread reads the echo; returns whether the SHA-256 of what came back equals what went.
+     */
+    private static boolean streamAndCompare(int port, long total, long seed) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(30000);
+            MessageDigest sent = MessageDigest.getInstance("SHA-256");
+            CompletableFuture<Void> writer = new CompletableFuture<>();
+            Thread.ofPlatform().name("writer").start(() -> {
+                try {
+                    Random r = new Random(seed);
+                    OutputStream out = s.getOutputStream();
+                    byte[] chunk = new byte[256 * 1024];
+                    long left = total;
+                    while (left > 0) {
+                        int n = (int) Math.min(left, 1 + r.nextInt(chunk.length));
+                        r.nextBytes(chunk);
+                        out.write(chunk, 0, n);
+                        sent.update(chunk, 0, n);
+                        left -= n;
+                    }
+                    s.shutdownOutput();
+                    writer.complete(null);
+                } catch (Throwable e) {
+                    writer.completeExceptionally(e);
+                }
+            });
+            MessageDigest got = MessageDigest.getInstance("SHA-256");
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[64 * 1024];
+            long received = 0;
+            for (int n; (n = in.read(buf)) > 0; ) {
+                got.update(buf, 0, n);
+                received += n;
+            }
+            writer.get(30, TimeUnit.SECONDS);
+            assertEquals(total, received, "bytes echoed");
+            return Arrays.equals(sent.digest(), got.digest());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Setup.class)
+    void echoes256MiBThroughOneConnectionByteExactWithRandomWriteSizes(Setup setup) throws Exception {
+        int port = start(setup);
+        assertTrue(streamAndCompare(port, 256L << 20, 7), "SHA-256 of the echo equals the input");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "GOROUTINE_GO119"})
+    void fiftyConcurrentConnectionsOf4MiBEachAreChecksummed(Setup setup) throws Exception {
+        int port = start(setup);
+        List<CompletableFuture<Boolean>> all = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            long seed = i;
+            CompletableFuture<Boolean> f = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    f.complete(streamAndCompare(port, 4L << 20, seed));
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                }
+            });
+            all.add(f);
+        }
+        for (CompletableFuture<Boolean> f : all) assertTrue(f.get(90, TimeUnit.SECONDS));
+        assertEquals("", stderr.toString());
+    }
+
+    /** A client that resets mid-stream (SO_LINGER 0) costs that conn only, reported once; the next is served. */
+    @ParameterizedTest
+    @EnumSource(Setup.class)
+    void aResetMidStreamDropsThatConnectionOnlyAndIsReportedOnce(Setup setup) throws Exception {
+        int port = start(setup);
+        try (Socket rude = new Socket("127.0.0.1", port)) {
+            rude.setSoTimeout(10000);
+            byte[] big = new byte[8 << 20]; // more than the socket buffers hold: the server is mid-write
+            CompletableFuture<Void> pushing = new CompletableFuture<>();
+            Thread.ofPlatform().start(() -> {
+                try {
+                    rude.getOutputStream().write(big);
+                } catch (Exception expected) {
+                    // the reset below ends this write
+                } finally {
+                    pushing.complete(null);
+                }
+            });
+            assertTrue(rude.getInputStream().readNBytes(1024).length == 1024, "the echo has started");
+            rude.setSoLinger(true, 0); // close() now sends RST
+        }
+        assertTrue(streamAndCompare(port, 1 << 20, 3), "the next client is served byte-exact");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (stderr.toString().isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
+        List<String> lines = stderr.toString().lines().toList();
+        assertEquals(1, lines.size(), "reported once: " + lines);
+        assertTrue(lines.get(0).matches("ffm-echo: connection from .*: (read|write|splice): (ECONNRESET|EPIPE) .*"), lines.get(0));
+    }
+
+    /** EOF in the middle of what the client meant as a message: what arrived is echoed, then the conn closes. */
+    @ParameterizedTest
+    @EnumSource(Setup.class)
+    void eofMidMessageEchoesWhatArrivedThenCloses(Setup setup) throws Exception {
+        int port = start(setup);
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10000);
+            s.getOutputStream().write("half a mess".getBytes());
+            s.shutdownOutput();
+            assertArrayEquals("half a mess".getBytes(), s.getInputStream().readAllBytes());
+        }
+    }
+}
