@@ -39,7 +39,7 @@ class ResourceLimitsIT {
             CliIT.awaitListening(port);
             for (int i = 0; i < CLIENTS; i++) {
                 Socket s = new Socket("127.0.0.1", port); // completes in the kernel's backlog either way
-                s.setSoTimeout(1500);
+                s.setSoTimeout(500);
                 clients.add(s);
             }
             int served = 0;
