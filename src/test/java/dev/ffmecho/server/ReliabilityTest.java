@@ -186,4 +186,69 @@ class ReliabilityTest {
             assertArrayEquals("half a mess".getBytes(), s.getInputStream().readAllBytes());
         }
     }
+
+    /**
+     * A client that sends 64 MiB without reading: the server's write parks on EAGAIN, so it stops
+     * reading that conn — what it holds for it is bounded by one copy buffer (32 KiB, go1.6) or one
+     * splice pipe (64 KiB, go1.19) plus the kernel's socket buffers — and in goroutine mode other
+     * connections are served meanwhile. When the client reads, every byte arrives, in order.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "GOROUTINE_GO119"})
+    void aSlowReaderIsBackpressuredWhileOthersAreServed(Setup setup) throws Exception {
+        int port = start(setup);
+        long total = 64L << 20;
+        try (Socket slow = new Socket("127.0.0.1", port)) {
+            slow.setSoTimeout(30000);
+            MessageDigest sent = MessageDigest.getInstance("SHA-256");
+            long[] written = new long[1];
+            CompletableFuture<Void> writer = new CompletableFuture<>();
+            Thread.ofPlatform().name("slow-writer").start(() -> {
+                try {
+                    Random r = new Random(64);
+                    byte[] chunk = new byte[64 * 1024];
+                    OutputStream out = slow.getOutputStream();
+                    for (long left = total; left > 0; left -= chunk.length) {
+                        r.nextBytes(chunk);
+                        out.write(chunk);
+                        sent.update(chunk);
+                        synchronized (written) {
+                            written[0] += chunk.length;
+                        }
+                    }
+                    slow.shutdownOutput();
+                    writer.complete(null);
+                } catch (Throwable e) {
+                    writer.completeExceptionally(e);
+                }
+            });
+            // The writer stalls: the server stopped reading because nobody reads its echo.
+            long stalled = -1;
+            for (int i = 0; i < 100 && stalled < 0; i++) {
+                long a;
+                synchronized (written) {
+                    a = written[0];
+                }
+                Thread.sleep(100);
+                synchronized (written) {
+                    if (a > 0 && written[0] == a) stalled = a;
+                }
+            }
+            assertTrue(stalled > 0 && stalled < total, "the writer is held back, after " + stalled + " bytes");
+            // Other clients are served at once.
+            for (int i = 0; i < 5; i++) assertTrue(streamAndCompare(port, 64 * 1024, 100 + i), "another conn is served");
+            // Now read: everything arrives, in order.
+            MessageDigest got = MessageDigest.getInstance("SHA-256");
+            InputStream in = slow.getInputStream();
+            byte[] buf = new byte[64 * 1024];
+            long received = 0;
+            for (int n; (n = in.read(buf)) > 0; ) {
+                got.update(buf, 0, n);
+                received += n;
+            }
+            writer.get(30, TimeUnit.SECONDS);
+            assertEquals(total, received);
+            assertTrue(Arrays.equals(sent.digest(), got.digest()), "byte-exact, in order");
+        }
+    }
 }
