@@ -236,6 +236,30 @@ class TraceDiffCommandTest {
                 "cannot write", "--html");
     }
 
+    /**
+     * Hostile input (issue 7): 100 MB that is not strace output, and a real trace cut off in the
+     * middle of a line, each give one line naming FILE:LINE — never a stack trace or an OOM.
+     */
+    @Test
+    void hugeAndTruncatedFilesGiveOneLineWithFileAndLine() throws Exception {
+        Path huge = dir.resolve("huge.log");
+        try (var out = Files.newBufferedWriter(huge)) {
+            String line = "2026-11-26 03:14:15 INFO request served in 12 ms by worker-7 on node-3 ".repeat(2) + "\n";
+            for (long written = 0; written < 100_000_000L; written += line.length()) out.write(line);
+        }
+        long t0 = System.nanoTime();
+        assertOneErrorLine(Fixtures.run(huge.toString()), "huge.log:1: not strace output");
+        assertTrue(System.nanoTime() - t0 < 60_000_000_000L, "a 100 MB file is read in bounded time");
+        Files.delete(huge);
+
+        String full = Fixtures.ffmEchoGo16();
+        int cut = full.indexOf("accept4(");
+        Path truncated = Fixtures.write(dir, "truncated.strace", full.substring(0, cut + 12));
+        Fixtures.Run r = Fixtures.run(truncated.toString());
+        assertEquals(1, r.code(), "a truncated capture is readable up to its cut and differs from the reference: " + r.err());
+        assertTrue(r.out().contains("accept4"), r.out());
+    }
+
     @Test
     void helpPrintsUsage() {
         Fixtures.Run r = Fixtures.run("--help");
