@@ -5,6 +5,8 @@ import dev.ffmecho.net.Profile;
 import dev.ffmecho.net.Resolver;
 import dev.ffmecho.net.TCPAddr;
 import dev.ffmecho.server.EchoServer;
+import dev.ffmecho.server.EventLoopServer;
+import dev.ffmecho.server.Server;
 import dev.ffmecho.sys.Errno;
 import dev.ffmecho.sys.Narrator;
 import dev.ffmecho.sys.SyscallException;
@@ -61,9 +63,6 @@ public final class Main {
             throw new UsageException("native access is not enabled: run java --enable-native-access=ALL-UNNAMED -jar ffm-echo.jar "
                     + "(java -jar enables it through the jar's manifest)");
         }
-        if (options.mode().equals("eventloop")) {
-            throw new UsageException("--mode eventloop is not built yet; use --mode sequential or --mode goroutine");
-        }
         EchoServer.Mode mode = options.mode().equals("goroutine") ? EchoServer.Mode.GOROUTINE : EchoServer.Mode.SEQUENTIAL;
         Profile profile = Profile.of(options.profile());
         if (options.narrate()) {
@@ -83,9 +82,12 @@ public final class Main {
             out.println("--> binding to " + options.listen());
             out.flush();
         }
-        EchoServer server = new EchoServer(profile, mode, laddr, options.maxConns(), options.quiet(), out, err);
-        Signals.onTerminate(server::stop);
         try {
+            int loops = options.loops() > 0 ? options.loops() : Runtime.getRuntime().availableProcessors();
+            Server server = options.mode().equals("eventloop")
+                    ? new EventLoopServer(profile, laddr, loops, options.maxConns(), options.quiet(), out, err)
+                    : new EchoServer(profile, mode, laddr, options.maxConns(), options.quiet(), out, err);
+            Signals.onTerminate(server::stop);
             server.serve(bound -> { });
             return 0;
         } catch (SyscallException e) {
@@ -131,8 +133,9 @@ public final class Main {
                                     note's), go1.19 (Debian's Go: lazy somaxconn, epoll_pwait,
                                     keep-alive, splice) or go1.23 (eventfd wake-up, TCP_KEEPCNT)
               --mode M              sequential: one connection at a time, the study program (default);
-                                    goroutine: a virtual thread per connection, Go's concurrent shape
-              --loops N             event-loop threads (eventloop mode)
+                                    goroutine: a virtual thread per connection, Go's concurrent shape;
+                                    eventloop: N epoll reactor threads (SO_REUSEPORT), the throughput mode
+              --loops N             event-loop threads (eventloop mode; default: the number of CPUs)
               --max-conns N         close new connections at once while N are being served
               --quiet               print neither "--> binding to" nor a "." per connection
               --narrate             print each syscall to stderr as strace shows it, with the Go

@@ -104,7 +104,9 @@ public final class NetInit {
         if (fd < 0) return GO_SOMAXCONN;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(profile.somaxconnBuffer);
-            int n = profile.somaxconnThroughPoller ? readFullThroughPoller(profile, fd, buf, poller) : readFull(fd, buf);
+            // Without a netpoller (the event loop has its own epoll) the file is read plainly.
+            int n = profile.somaxconnThroughPoller && poller != null
+                    ? readFullThroughPoller(profile, fd, buf, poller) : readFull(fd, buf);
             // dtoi of the first field: leading decimal digits, saturating like Go's big-number guard.
             long value = 0;
             for (int i = 0; i < n && value < 1L << 32; i++) {

@@ -33,7 +33,7 @@ import java.util.function.Consumer;
  * echo ends after writing back what was already read. {@link #serve} then returns normally, with
  * every fd closed and native memory freed.
  */
-public final class EchoServer {
+public final class EchoServer implements Server {
     public enum Mode { SEQUENTIAL, GOROUTINE }
 
     /** How long connections in progress may go on after {@link #stop}. */
@@ -72,6 +72,7 @@ public final class EchoServer {
      * thrown; errors on one connection are reported on stderr and the server goes on.
      * @param onListening called once with the bound address, before the first accept
      */
+    @Override
     public void serve(Consumer<TCPAddr> onListening) throws IOException {
         try (Netpoller poller = profile.newNetpoller(); Splice splice = profile.newSplice();
              Arena buffers = Arena.ofConfined()) {
@@ -193,6 +194,7 @@ public final class EchoServer {
     }
 
     /** Stops accepting now; connections in progress get {@link #DRAIN_MILLIS} to finish. */
+    @Override
     public void stop() {
         stopping = true;
         synchronized (lock) {

@@ -37,7 +37,7 @@ class LeakIT {
     record Usage(int fds, int threads, long otherKB) {}
 
     @ParameterizedTest
-    @ValueSource(strings = {"sequential", "goroutine"})
+    @ValueSource(strings = {"sequential", "goroutine", "eventloop"})
     void aHundredThousandConnectionsLeaveNoFdThreadOrNativeMemoryBehind(String mode) throws Exception {
         int port = Jar.freePort();
         List<String> cmd = new ArrayList<>(Jar.command("--mode", mode, "--listen", "127.0.0.1:" + port, "--quiet"));

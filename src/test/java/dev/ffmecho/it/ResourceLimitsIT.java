@@ -1,6 +1,5 @@
 package dev.ffmecho.it;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,11 +26,13 @@ class ResourceLimitsIT {
     @TempDir
     Path dir;
 
-    @Test
-    void emfileBacksOffKeepsServingAndAcceptsAgainWhenFdsFreeUp() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"goroutine", "eventloop"})
+    void emfileBacksOffKeepsServingAndAcceptsAgainWhenFdsFreeUp(String mode) throws Exception {
         int port = Jar.freePort();
-        String command = "ulimit -n " + FD_LIMIT + " && exec " + String.join(" ",
-                Jar.command("--mode", "goroutine", "--listen", "127.0.0.1:" + port, "--quiet"));
+        List<String> args = new ArrayList<>(List.of("--mode", mode, "--listen", "127.0.0.1:" + port, "--quiet"));
+        if (mode.equals("eventloop")) args.addAll(List.of("--loops", "1")); // one loop: one back-off sequence
+        String command = "ulimit -n " + FD_LIMIT + " && exec " + String.join(" ", Jar.command(args.toArray(String[]::new)));
         Path stderr = dir.resolve("stderr.txt");
         Process server = new ProcessBuilder("bash", "-c", command).redirectError(stderr.toFile()).start();
         List<Socket> clients = new ArrayList<>();

@@ -32,29 +32,39 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ReliabilityTest {
-    /** The modes × profiles worth covering: read/write (go1.6) and splice (go1.19) copies, both shapes. */
+    /** The modes × profiles worth covering: read/write (go1.6) and splice (go1.19) copies, all shapes. */
     enum Setup {
-        SEQUENTIAL_GO16(EchoServer.Mode.SEQUENTIAL, Profile.GO1_6),
-        SEQUENTIAL_GO119(EchoServer.Mode.SEQUENTIAL, Profile.GO1_19),
-        GOROUTINE_GO16(EchoServer.Mode.GOROUTINE, Profile.GO1_6),
-        GOROUTINE_GO119(EchoServer.Mode.GOROUTINE, Profile.GO1_19);
+        SEQUENTIAL_GO16(EchoServer.Mode.SEQUENTIAL, Profile.GO1_6, 0),
+        SEQUENTIAL_GO119(EchoServer.Mode.SEQUENTIAL, Profile.GO1_19, 0),
+        GOROUTINE_GO16(EchoServer.Mode.GOROUTINE, Profile.GO1_6, 0),
+        GOROUTINE_GO119(EchoServer.Mode.GOROUTINE, Profile.GO1_19, 0),
+        EVENTLOOP_1(null, Profile.GO1_6, 1),
+        EVENTLOOP_2(null, Profile.GO1_6, 2);
 
-        final EchoServer.Mode mode;
+        final EchoServer.Mode mode; // null: the event loop
         final Profile profile;
+        final int loops;
 
-        Setup(EchoServer.Mode mode, Profile profile) {
+        Setup(EchoServer.Mode mode, Profile profile, int loops) {
             this.mode = mode;
             this.profile = profile;
+            this.loops = loops;
+        }
+
+        Server create(PrintStream out, PrintStream err) throws Exception {
+            var laddr = Resolver.resolveTCPAddr("127.0.0.1:0");
+            return mode == null
+                    ? new EventLoopServer(profile, laddr, loops, 0, true, out, err)
+                    : new EchoServer(profile, mode, laddr, 0, true, out, err);
         }
     }
 
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    private EchoServer server;
+    private Server server;
     private CompletableFuture<Void> serving;
 
     private int start(Setup setup) throws Exception {
-        server = new EchoServer(setup.profile, setup.mode, Resolver.resolveTCPAddr("127.0.0.1:0"), 0, true,
-                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(stderr, true));
+        server = setup.create(new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(stderr, true));
         CompletableFuture<Integer> port = new CompletableFuture<>();
         serving = new CompletableFuture<>();
         Thread.ofPlatform().name("echo-server").start(() -> {
@@ -125,7 +135,7 @@ class ReliabilityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "GOROUTINE_GO119"})
+    @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "GOROUTINE_GO119", "EVENTLOOP_1", "EVENTLOOP_2"})
     void fiftyConcurrentConnectionsOf4MiBEachAreChecksummed(Setup setup) throws Exception {
         int port = start(setup);
         List<CompletableFuture<Boolean>> all = new ArrayList<>();
@@ -171,7 +181,7 @@ class ReliabilityTest {
         while (stderr.toString().isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
         List<String> lines = stderr.toString().lines().toList();
         assertEquals(1, lines.size(), "reported once: " + lines);
-        assertTrue(lines.get(0).matches("ffm-echo: connection from .*: (read|write|splice): (ECONNRESET|EPIPE) .*"), lines.get(0));
+        assertTrue(lines.get(0).matches("ffm-echo: connection (from .*|fd \\d+ \\(loop \\d+\\)): (read|write|splice): (ECONNRESET|EPIPE) .*"), lines.get(0));
     }
 
     /** EOF in the middle of what the client meant as a message: what arrived is echoed, then the conn closes. */
@@ -194,7 +204,7 @@ class ReliabilityTest {
      * connections are served meanwhile. When the client reads, every byte arrives, in order.
      */
     @ParameterizedTest
-    @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "GOROUTINE_GO119"})
+    @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "GOROUTINE_GO119", "EVENTLOOP_1", "EVENTLOOP_2"})
     void aSlowReaderIsBackpressuredWhileOthersAreServed(Setup setup) throws Exception {
         int port = start(setup);
         long total = 64L << 20;
