@@ -150,6 +150,11 @@ final class StracedServer implements AutoCloseable {
         return Files.readString(trace.resolveSibling("stdout.txt"));
     }
 
+    /** The traced program's PID (not strace's). */
+    long pid() {
+        return program.pid();
+    }
+
     /** SIGTERM to the program's PID; ffm-echo drains and exits 0 (Go dies of it), and strace exits with it. */
     int stop() throws InterruptedException {
         program.destroy();

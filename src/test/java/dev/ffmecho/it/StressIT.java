@@ -1,0 +1,157 @@
+package dev.ffmecho.it;
+
+import dev.ffmecho.Tools;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Many connections at once, and signals landing in system calls (issue 7), against the real jar. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class StressIT {
+    @TempDir
+    Path dir;
+
+    /** 10 000 connections open at the same time, each echoing, then all closed; the server stays clean. */
+    @ParameterizedTest
+    @ValueSource(strings = {"eventloop", "goroutine"})
+    void tenThousandConcurrentConnections(String mode) throws Exception {
+        int port = Jar.freePort();
+        Process server = new ProcessBuilder(Jar.command("--mode", mode, "--listen", "127.0.0.1:" + port, "--quiet"))
+                .redirectError(dir.resolve("stderr.txt").toFile()).start();
+        List<Socket> clients = new ArrayList<>();
+        try {
+            CliIT.awaitListening(port);
+            InetSocketAddress addr = new InetSocketAddress("127.0.0.1", port);
+            for (int i = 0; i < 10_000; i++) {
+                Socket s = new Socket();
+                s.setSoTimeout(20000);
+                s.connect(addr, 20000);
+                s.getOutputStream().write(i);
+                clients.add(s);
+            }
+            for (int i = 0; i < clients.size(); i++) assertEquals(i & 0xff, clients.get(i).getInputStream().read(), "client " + i);
+            assertTrue(server.isAlive());
+        } finally {
+            for (Socket s : clients) {
+                s.setSoLinger(true, 0);
+                s.close();
+            }
+            server.toHandle().destroy();
+            assertTrue(server.waitFor(20, TimeUnit.SECONDS));
+        }
+        assertEquals(0, server.exitValue());
+    }
+
+    private static final int SIGPIPE = 13;
+    private static final java.lang.invoke.MethodHandle TGKILL = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+            java.lang.foreign.Linker.nativeLinker().defaultLookup().find("tgkill").orElseThrow(),
+            java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT,
+                    java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT));
+
+    /** Signals every thread of {@code pid} that is inside epoll_wait/epoll_pwait right now; returns how many. */
+    private static int signalThreadsInEpollWait(long pid) throws Throwable {
+        int hit = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                String nr;
+                try {
+                    nr = Files.readString(task.resolve("syscall")).split(" ")[0];
+                } catch (java.io.IOException gone) {
+                    continue;
+                }
+                if (nr.equals("232") || nr.equals("281")) {
+                    int tid = Integer.parseInt(task.getFileName().toString());
+                    if ((int) TGKILL.invokeExact((int) pid, tid, SIGPIPE) == 0) hit++;
+                }
+            }
+        }
+        return hit;
+    }
+
+    /**
+     * A storm of signals aimed at the threads blocked in epoll_wait, during an 8 MiB echo under
+     * strace. SIGPIPE, because HotSpot installs a handler for it that ignores it: each one
+     * interrupts the wait, which returns EINTR no matter SA_RESTART (epoll_wait(2)); the netpoller
+     * must retry, and the echo must be byte-exact.
+     */
+    @Test
+    void aSignalStormInterruptsSystemCallsWhichAreRetried() throws Exception {
+        Tools.require("strace", "see the EINTRs the storm causes");
+        try (StracedServer server = StracedServer.start(dir, "127.0.0.1")) {
+            long total = 8 << 20;
+            CompletableFuture<Integer> storm = new CompletableFuture<>();
+            Thread.ofPlatform().name("signal-storm").start(() -> {
+                int sent = 0;
+                try {
+                    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                    while (!storm.isDone() && sent < 3000 && System.nanoTime() < end) {
+                        sent += signalThreadsInEpollWait(server.pid());
+                        Thread.sleep(1);
+                    }
+                } catch (Throwable e) {
+                    storm.completeExceptionally(e);
+                }
+                storm.complete(sent);
+            });
+            try (Socket s = new Socket("127.0.0.1", server.port)) {
+                s.setSoTimeout(60000);
+                MessageDigest sent = MessageDigest.getInstance("SHA-256");
+                CompletableFuture<Void> writer = new CompletableFuture<>();
+                Thread.ofPlatform().start(() -> {
+                    try {
+                        Random r = new Random(5);
+                        OutputStream out = s.getOutputStream();
+                        byte[] chunk = new byte[8192];
+                        for (long left = total; left > 0; left -= chunk.length) {
+                            r.nextBytes(chunk);
+                            out.write(chunk);
+                            sent.update(chunk);
+                            Thread.sleep(0, 200_000); // let the server block in epoll_wait between pieces
+                        }
+                        s.shutdownOutput();
+                        writer.complete(null);
+                    } catch (Throwable e) {
+                        writer.completeExceptionally(e);
+                    }
+                });
+                MessageDigest got = MessageDigest.getInstance("SHA-256");
+                InputStream in = s.getInputStream();
+                byte[] buf = new byte[65536];
+                long received = 0;
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    got.update(buf, 0, n);
+                    received += n;
+                }
+                writer.get(60, TimeUnit.SECONDS);
+                assertEquals(total, received);
+                assertTrue(Arrays.equals(sent.digest(), got.digest()), "byte-exact under the storm");
+            } finally {
+                storm.complete(-1);
+            }
+            StracedServer.assertCleanExit(server);
+            long eintr = Files.readAllLines(server.trace).stream().filter(l -> l.contains("= -1 EINTR")).count();
+            long signals = Files.readAllLines(server.trace).stream().filter(l -> l.contains("--- SIGPIPE")).count();
+            assertTrue(signals > 10, "the storm reached the server: " + signals + " SIGPIPEs");
+            assertTrue(eintr > 0, "some system call was interrupted (" + signals + " SIGPIPEs, " + eintr + " EINTRs)");
+        }
+    }
+}
