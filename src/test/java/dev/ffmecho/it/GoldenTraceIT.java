@@ -93,6 +93,25 @@ class GoldenTraceIT {
         }
     }
 
+    /** SIGTERM is a clean exit: every fd the network story opened is closed by the program itself. */
+    @Test
+    void afterSigtermEveryNetworkFdIsClosed() throws IOException {
+        Diff d = traceDiff(write("golden.strace", golden), "--normalized");
+        assertEquals(0, d.status(), d.err());
+        java.util.Set<String> born = new java.util.TreeSet<>();
+        java.util.Set<String> closed = new java.util.TreeSet<>();
+        Matcher birth = Pattern.compile("= (sock\\d+|epoll\\d+|conn\\d+|somaxconn|event\\d+)$").matcher("");
+        Matcher pipe = Pattern.compile("pipe2\\(\\[(pipe\\d+r), (pipe\\d+w)\\]").matcher("");
+        Matcher close = Pattern.compile("^close\\((\\w+)\\) = 0$").matcher("");
+        for (String line : d.out().lines().toList()) {
+            if (birth.reset(line).find()) born.add(birth.group(1));
+            if (pipe.reset(line).find()) born.addAll(List.of(pipe.group(1), pipe.group(2)));
+            if (close.reset(line).find()) closed.add(close.group(1));
+        }
+        assertTrue(born.containsAll(List.of("somaxconn", "sock4", "epoll1", "conn1")), "born: " + born);
+        assertEquals(born, closed, "every fd born is closed:\n" + d.out());
+    }
+
     @Test
     void htmlReportIsWritten() throws IOException {
         Path html = dir.resolve("diff.html");

@@ -26,7 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A bounded soak (issue 7): for {@code ffmecho.soak.seconds} (default 60) per mode, a mixed load
  * on the real jar — connect/echo/close churn, long-lived streams, and a 64-byte ping whose round
  * trips are timed — with zero errors allowed. It prints the ping's p50/p99 and the server's RSS
- * every 10 s, and requires RSS not to keep growing (the last sample within 1.5× the one at 10 s).
+ * every 10 s, and requires RSS not to keep growing (the last sample within 1.1× the one at 10 s;
+ * the server runs with a fixed, pre-touched 64 MiB heap so that heap expansion is not mistaken for
+ * a leak).
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class SoakIT {
@@ -41,8 +43,11 @@ class SoakIT {
     void mixedLoadWithZeroErrors(String mode) throws Exception {
         int port = Jar.freePort();
         Path stderr = dir.resolve(mode + "-stderr.txt");
-        Process server = new ProcessBuilder(Jar.command("--mode", mode, "--listen", "127.0.0.1:" + port, "--quiet"))
-                .redirectError(stderr.toFile()).start();
+        List<String> cmd = new ArrayList<>(Jar.command("--mode", mode, "--listen", "127.0.0.1:" + port, "--quiet"));
+        // A fixed, pre-touched heap: RSS then moves only if native memory or the JVM's own areas grow,
+        // not because G1 expands a 6 GiB-max heap as garbage accumulates between collections.
+        cmd.addAll(1, List.of("-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch"));
+        Process server = new ProcessBuilder(cmd).redirectError(stderr.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
         List<CompletableFuture<Long>> workers = new ArrayList<>();
         List<Long> rttNanos = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -78,7 +83,7 @@ class SoakIT {
             if (rss.size() >= 3) {
                 long at10 = parseRss(rss.get(1));
                 long last = parseRss(rss.get(rss.size() - 1));
-                assertTrue(last <= at10 * 3 / 2, "RSS keeps growing: " + rss);
+                assertTrue(last <= at10 * 11 / 10, "RSS keeps growing: " + rss);
             }
         } finally {
             server.toHandle().destroy();
