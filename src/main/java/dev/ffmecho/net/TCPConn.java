@@ -87,12 +87,13 @@ public final class TCPConn implements AutoCloseable {
     }
 
     /**
-     * Stops reading: shutdown(2) SHUT_RD. A read blocked on another thread wakes and sees EOF once
-     * the bytes already received are consumed. Used to end a connection during a drain.
+     * Ends a connection at the drain deadline: shutdown(2) SHUT_RDWR. A read parked on another
+     * thread wakes and sees EOF; a write parked on a client that never reads wakes (EPOLLHUP) and
+     * fails with EPIPE — either way its handler closes the conn.
      */
     @GoFunction(value = "ffm-echo: drain on SIGTERM", note = "11-ffm.md")
-    public void shutdownRead() {
-        Socket.shutdown(fd.sysfd(), Socket.SHUT_RD);
+    public void shutdown() {
+        Socket.shutdown(fd.sysfd(), Socket.SHUT_RDWR);
     }
 
     public TCPAddr localAddr() {

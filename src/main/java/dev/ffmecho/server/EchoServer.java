@@ -29,8 +29,8 @@ import java.util.function.Consumer;
  *       waiting thread holds its poller role, as Go's idle M does.</li>
  * </ul>
  * {@link #stop} may be called from another thread (a signal handler): it stops accepting at once,
- * lets connections in progress finish for {@link #DRAIN_MILLIS}, then shuts their read side so each
- * echo ends after writing back what was already read. {@link #serve} then returns normally, with
+ * lets connections in progress finish for {@link #DRAIN_MILLIS}, then shuts them down (SHUT_RDWR),
+ * which ends every echo, even one stuck writing to a client that never reads. {@link #serve} then returns normally, with
  * every fd closed and native memory freed.
  */
 public final class EchoServer implements Server {
@@ -203,7 +203,7 @@ public final class EchoServer implements Server {
         Thread.ofPlatform().daemon().name("ffm-echo-drain").start(() -> {
             sleep(DRAIN_MILLIS);
             synchronized (lock) {
-                for (TCPConn c : active) c.shutdownRead();
+                for (TCPConn c : active) c.shutdown();
             }
         });
     }

@@ -61,6 +61,71 @@ class StressIT {
         assertEquals(0, server.exitValue());
     }
 
+    /**
+     * A client that sends 64 MiB without reading: the server must stop reading it, not buffer it —
+     * its RSS may grow by the connection's socket buffers' worth at most, not by the 64 MiB.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sequential", "goroutine", "eventloop"})
+    void aSlowReaderDoesNotGrowTheServersMemory(String mode) throws Exception {
+        int port = Jar.freePort();
+        List<String> cmd = new ArrayList<>(Jar.command("--mode", mode, "--listen", "127.0.0.1:" + port, "--quiet"));
+        cmd.addAll(1, List.of("-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch")); // RSS moves only with native growth
+        Process server = new ProcessBuilder(cmd).redirectError(dir.resolve("stderr.txt").toFile()).start();
+        try (Socket slow = new Socket()) {
+            CliIT.awaitListening(port);
+            slow.connect(new InetSocketAddress("127.0.0.1", port), 10000);
+            slow.setSoTimeout(30000);
+            long before = rssKiB(server.pid());
+            long[] written = new long[1];
+            CompletableFuture<Void> writer = new CompletableFuture<>();
+            Thread.ofPlatform().name("slow-writer").start(() -> {
+                try {
+                    byte[] chunk = new byte[64 * 1024];
+                    OutputStream out = slow.getOutputStream();
+                    for (int i = 0; i < 1024; i++) { // 64 MiB
+                        out.write(chunk);
+                        synchronized (written) {
+                            written[0] += chunk.length;
+                        }
+                    }
+                    writer.complete(null);
+                } catch (Throwable e) {
+                    writer.completeExceptionally(e);
+                }
+            });
+            long stalledAt = -1;
+            for (int i = 0; i < 100 && stalledAt < 0; i++) {
+                long a;
+                synchronized (written) {
+                    a = written[0];
+                }
+                Thread.sleep(100);
+                synchronized (written) {
+                    if (a > 0 && written[0] == a) stalledAt = a;
+                }
+            }
+            long after = rssKiB(server.pid());
+            assertTrue(stalledAt > 0 && stalledAt < 64L << 20, mode + ": the writer stalls, after " + stalledAt + " bytes");
+            assertTrue(after - before < 16 * 1024, mode + ": RSS grew " + (after - before) + " KiB while "
+                    + (stalledAt >> 10) + " KiB were sent and not read back");
+            // SIGTERM while the client still neither reads nor closes: the drain period ends it anyway.
+            server.toHandle().destroy();
+            assertTrue(server.waitFor(10, TimeUnit.SECONDS), mode + ": a client that never reads cannot hold the server past its drain");
+        } finally {
+            server.toHandle().destroy();
+            assertTrue(server.waitFor(20, TimeUnit.SECONDS));
+        }
+        assertEquals(0, server.exitValue());
+    }
+
+    private static long rssKiB(long pid) throws Exception {
+        for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D+", ""));
+        }
+        return -1;
+    }
+
     private static final int SIGPIPE = 13;
     private static final java.lang.invoke.MethodHandle TGKILL = java.lang.foreign.Linker.nativeLinker().downcallHandle(
             java.lang.foreign.Linker.nativeLinker().defaultLookup().find("tgkill").orElseThrow(),
