@@ -36,12 +36,14 @@ java=$(find_java)
 [ -f "$jar" ] || die "$jar not built (mvn -B package -DskipTests)"
 command -v strace >/dev/null || die "strace is not installed (apt-get install strace)"
 
-# A port nobody listens on (checked in /proc/net/tcp{,6}; state 0A is LISTEN).
+# A port no socket uses in any state (checked in /proc/net/tcp{,6}), below the ephemeral range
+# (net.ipv4.ip_local_port_range starts at 32768) so that no client connection, live or in
+# TIME_WAIT, can hold it and make the server's bind fail.
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 40000 ))
-    if ! grep -qi ":$(printf '%04X' "$p") [0-9A-F:]* 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
+    p=$(( 20000 + RANDOM % 12000 ))
+    if ! grep -Eqi "^ *[0-9]+: [0-9A-F]+:$(printf '%04X' "$p") " /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
       echo "$p"; return
     fi
   done
