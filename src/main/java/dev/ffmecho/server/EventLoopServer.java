@@ -191,6 +191,7 @@ public final class EventLoopServer implements Server {
                 for (int fd = 0; fd < open.length; fd++) if (open[fd]) closeConn(fd);
             } catch (IOException e) {
                 failure = e;
+                stop(); // one loop failing ends them all, so serve() returns and reports it
             } finally {
                 if (listening) Unistd.close(listenFd);
                 if (epfd >= 0) Unistd.close(epfd);
