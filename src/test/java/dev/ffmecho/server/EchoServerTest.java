@@ -33,8 +33,7 @@ class EchoServerTest {
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     private Profile profile = Profile.GO1_6;
     private EchoServer.Mode mode = EchoServer.Mode.SEQUENTIAL;
-    private EchoServer server;
-    private CompletableFuture<Void> serving;
+    private Serving running;
 
     /** Starts a server on {@code listen} (port 0) and returns the port it bound. */
     private int start(String listen, boolean quiet) throws Exception {
@@ -43,28 +42,14 @@ class EchoServerTest {
 
     private int start(String listen, boolean quiet, int maxConns) throws Exception {
         TCPAddr laddr = Resolver.resolveTCPAddr(listen);
-        server = new EchoServer(profile, mode, laddr, maxConns, quiet, new PrintStream(stdout, true), new PrintStream(stderr, true));
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        serving = new CompletableFuture<>();
-        // Own threads, not the common pool: on 2 cores it has one worker, which the server would hog.
-        Thread.ofPlatform().name("echo-server").start(() -> {
-            try {
-                server.serve(bound -> port.complete(bound.port()));
-                serving.complete(null);
-            } catch (Throwable e) {
-                port.completeExceptionally(e);
-                serving.completeExceptionally(e);
-            }
-        });
-        return port.get(10, TimeUnit.SECONDS);
+        running = Serving.start(new EchoServer(profile, mode, laddr, maxConns, quiet,
+                new PrintStream(stdout, true), new PrintStream(stderr, true)));
+        return running.port;
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (server != null) {
-            server.stop();
-            assertNull(serving.get(10, TimeUnit.SECONDS), "serve() returns normally after stop()");
-        }
+        if (running != null) running.stopAndAwait(10);
     }
 
     /** Sends {@code payload} in one go from a writer thread (so a large one cannot deadlock), then half-closes and reads all. */
@@ -146,9 +131,8 @@ class EchoServerTest {
     void stopWakesAnAcceptBlockedInEpollWait() throws Exception {
         start("127.0.0.1:0", true);
         Thread.sleep(200); // let the server reach epoll_wait(…, -1)
-        server.stop();
-        assertNull(serving.get(5, TimeUnit.SECONDS));
-        server = null;
+        running.stopAndAwait(5);
+        running = null;
     }
 
     @Test
@@ -158,7 +142,7 @@ class EchoServerTest {
             s.setSoTimeout(10000);
             s.getOutputStream().write("before".getBytes());
             assertArrayEquals("before".getBytes(), s.getInputStream().readNBytes(6));
-            server.stop();
+            running.server.stop();
             // Still served during the drain period.
             s.getOutputStream().write("during".getBytes());
             assertArrayEquals("during".getBytes(), s.getInputStream().readNBytes(6));
@@ -167,8 +151,8 @@ class EchoServerTest {
             assertEquals(-1, s.getInputStream().read());
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(8));
         }
-        assertNull(serving.get(10, TimeUnit.SECONDS));
-        server = null;
+        running.awaitEnd(10);
+        running = null;
     }
 
     /** Go's concurrent shape: 100 clients at once, each 64 KiB in both directions, byte-exact. */
@@ -235,11 +219,11 @@ class EchoServerTest {
                 s.getOutputStream().write("x".getBytes());
                 assertEquals('x', s.getInputStream().read());
             }
-            server.stop();
+            running.server.stop();
             assertEquals(-1, a.getInputStream().read());
             assertEquals(-1, b.getInputStream().read());
         }
-        assertNull(serving.get(10, TimeUnit.SECONDS));
-        server = null;
+        running.awaitEnd(10);
+        running = null;
     }
 }

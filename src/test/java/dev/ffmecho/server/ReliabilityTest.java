@@ -60,29 +60,16 @@ class ReliabilityTest {
     }
 
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    private Server server;
-    private CompletableFuture<Void> serving;
+    private Serving running;
 
     private int start(Setup setup) throws Exception {
-        server = setup.create(new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(stderr, true));
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        serving = new CompletableFuture<>();
-        Thread.ofPlatform().name("echo-server").start(() -> {
-            try {
-                server.serve(a -> port.complete(a.port()));
-                serving.complete(null);
-            } catch (Throwable e) {
-                port.completeExceptionally(e);
-                serving.completeExceptionally(e);
-            }
-        });
-        return port.get(10, TimeUnit.SECONDS);
+        running = Serving.start(setup.create(new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(stderr, true)));
+        return running.port;
     }
 
     @AfterEach
     void stop() throws Exception {
-        server.stop();
-        assertNull(serving.get(15, TimeUnit.SECONDS));
+        running.stopAndAwait(15);
     }
 
     /**
