@@ -6,7 +6,6 @@ import dev.ffmecho.net.TCPConn;
 import dev.ffmecho.net.TCPListener;
 import dev.ffmecho.poll.Netpoller;
 import dev.ffmecho.poll.Splice;
-import dev.ffmecho.sys.Errno;
 import dev.ffmecho.sys.SyscallException;
 
 import java.io.IOException;
@@ -38,9 +37,6 @@ public final class EchoServer implements Server {
 
     /** How long connections in progress may go on after {@link #stop}. */
     public static final long DRAIN_MILLIS = 2000;
-    /** net/http's accept back-off: 5 ms, doubling, capped at 1 s. */
-    private static final long MIN_BACKOFF_MILLIS = 5;
-    private static final long MAX_BACKOFF_MILLIS = 1000;
 
     private final Profile profile;
     private final Mode mode;
@@ -95,18 +91,18 @@ public final class EchoServer implements Server {
     }
 
     private void acceptLoop(TCPListener ln, MemorySegment buf, Splice splice) throws SyscallException {
-        long backoff = 0;
+        AcceptBackoff backoff = new AcceptBackoff();
         while (!stopping) {
             TCPConn conn;
             try {
                 conn = ln.accept();
-                backoff = 0;
+                backoff.reset();
             } catch (SyscallException e) {
                 if (stopping) return; // woken by stop(): accept4 fails with EINVAL
-                if (!isTemporary(e)) throw e;
-                backoff = backoff == 0 ? MIN_BACKOFF_MILLIS : Math.min(2 * backoff, MAX_BACKOFF_MILLIS);
-                err.println("ffm-echo: " + e.getMessage() + "; retrying in " + backoff + "ms");
-                sleep(backoff);
+                if (!AcceptBackoff.isTemporary(e.errno())) throw e;
+                long wait = backoff.next();
+                err.println("ffm-echo: " + e.getMessage() + "; retrying in " + wait + "ms");
+                sleep(wait);
                 continue;
             }
             if (!admit(conn)) continue;
@@ -187,13 +183,6 @@ public final class EchoServer implements Server {
         }
     }
 
-    /** Accept errors that mean "out of something for now", as net/http treats them. */
-    private static boolean isTemporary(SyscallException e) {
-        int errno = e.errno();
-        return errno == Errno.EMFILE || errno == Errno.ENFILE || errno == Errno.ENOBUFS || errno == Errno.ENOMEM;
-    }
-
-    /** Stops accepting now; connections in progress get {@link #DRAIN_MILLIS} to finish. */
     @Override
     public void stop() {
         stopping = true;

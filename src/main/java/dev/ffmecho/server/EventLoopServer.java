@@ -117,7 +117,7 @@ public final class EventLoopServer implements Server {
         private boolean listening = true;
         /** Whether the listener is in the epoll set: out of fds, it is taken out for a back-off. */
         private boolean listenerArmed;
-        private long backoffMillis;
+        private final AcceptBackoff backoff = new AcceptBackoff();
         private long acceptResumeNanos;
         // Per-connection state, indexed by fd: whether it is ours, and its unsent bytes if any.
         private boolean[] open = new boolean[1024];
@@ -215,18 +215,18 @@ public final class EventLoopServer implements Server {
                 int fd = Socket.accept4(listenFd, peer, Socket.SOCK_NONBLOCK | Socket.SOCK_CLOEXEC);
                 if (fd == -Errno.EAGAIN) return;
                 if (fd == -Errno.EINTR || fd == -Errno.ECONNABORTED) continue;
-                if (fd == -Errno.EMFILE || fd == -Errno.ENFILE || fd == -Errno.ENOBUFS || fd == -Errno.ENOMEM) {
+                if (fd < 0 && AcceptBackoff.isTemporary(-fd)) {
                     // Out of fds. The listener stays readable (level-triggered), so it leaves the epoll
-                    // set for a back-off — net/http's 5 ms doubling to 1 s — while connections are served.
-                    backoffMillis = backoffMillis == 0 ? 5 : Math.min(2 * backoffMillis, 1000);
-                    err.println("ffm-echo: " + new SyscallException("accept4", -fd).getMessage() + "; retrying in " + backoffMillis + "ms");
+                    // set for the back-off while connections are served.
+                    long wait = backoff.next();
+                    err.println("ffm-echo: " + new SyscallException("accept4", -fd).getMessage() + "; retrying in " + wait + "ms");
                     register(ctl, EPoll.EPOLL_CTL_DEL, listenFd, 0);
                     listenerArmed = false;
-                    acceptResumeNanos = System.nanoTime() + backoffMillis * 1_000_000;
+                    acceptResumeNanos = System.nanoTime() + wait * 1_000_000;
                     return;
                 }
                 Errno.check("accept4", fd);
-                backoffMillis = 0;
+                backoff.reset();
                 if (maxConns > 0 && active.get() >= maxConns) {
                     Unistd.close(fd);
                     continue;
