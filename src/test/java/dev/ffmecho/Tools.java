@@ -3,6 +3,9 @@ package dev.ffmecho;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -21,9 +24,31 @@ public final class Tools {
             File f = new File(dir, tool);
             if (f.canExecute()) return f.getAbsolutePath();
         }
-        String message = tool + " is not installed; it is needed to " + why + " (apt-get install " + tool + ")";
-        if ("true".equals(System.getenv("CI"))) fail(message);
-        Assumptions.abort(message);
+        missing(tool + " is not installed; it is needed to " + why + " (apt-get install " + tool + ")");
         return null;
+    }
+
+    /** Something a test needs is absent: a failure in CI, which must prove everything; a skip elsewhere. */
+    public static void missing(String why) {
+        if ("true".equals(System.getenv("CI"))) fail(why);
+        Assumptions.abort(why);
+    }
+
+    /** The study note (shared/seeds/000_a1e8ecc4596106a7.txt), found beside the repository as CI lays it out. */
+    public static Path seedFile() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path p = d.resolve("shared/seeds/000_a1e8ecc4596106a7.txt");
+            if (Files.exists(p)) return p;
+        }
+        missing("shared/seeds/000_a1e8ecc4596106a7.txt not found beside the repository (CI lays shared/ beside the clone)");
+        return null;
+    }
+
+    /** A process's resident set size, from /proc/PID/status. */
+    public static long rssKiB(long pid) throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D+", ""));
+        }
+        throw new IOException("no VmRSS in /proc/" + pid + "/status");
     }
 }

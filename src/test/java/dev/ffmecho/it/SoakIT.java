@@ -1,5 +1,7 @@
 package dev.ffmecho.it;
 
+import dev.ffmecho.Tools;
+
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -69,7 +71,7 @@ class SoakIT {
             while (System.nanoTime() < deadline) {
                 Thread.sleep(1000);
                 long s = (System.nanoTime() - start) / 1_000_000_000L;
-                if (s % 10 == 0) rss.add(s + "s:" + rssKiB(server.pid()) + "KiB");
+                if (s % 10 == 0) rss.add(s + "s:" + Tools.rssKiB(server.pid()) + "KiB");
             }
             long ops = 0;
             for (CompletableFuture<Long> w : workers) ops += w.get(60, TimeUnit.SECONDS);
@@ -169,13 +171,6 @@ class SoakIT {
             }
         }
         return n;
-    }
-
-    private static long rssKiB(long pid) throws Exception {
-        for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D+", ""));
-        }
-        return -1;
     }
 
     private static long parseRss(String sample) {

@@ -76,7 +76,7 @@ class StressIT {
             CliIT.awaitListening(port);
             slow.connect(new InetSocketAddress("127.0.0.1", port), 10000);
             slow.setSoTimeout(30000);
-            long before = rssKiB(server.pid());
+            long before = Tools.rssKiB(server.pid());
             long[] written = new long[1];
             CompletableFuture<Void> writer = new CompletableFuture<>();
             Thread.ofPlatform().name("slow-writer").start(() -> {
@@ -105,7 +105,7 @@ class StressIT {
                     if (a > 0 && written[0] == a) stalledAt = a;
                 }
             }
-            long after = rssKiB(server.pid());
+            long after = Tools.rssKiB(server.pid());
             assertTrue(stalledAt > 0 && stalledAt < 64L << 20, mode + ": the writer stalls, after " + stalledAt + " bytes");
             assertTrue(after - before < 16 * 1024, mode + ": RSS grew " + (after - before) + " KiB while "
                     + (stalledAt >> 10) + " KiB were sent and not read back");
@@ -117,13 +117,6 @@ class StressIT {
             assertTrue(server.waitFor(20, TimeUnit.SECONDS));
         }
         assertEquals(0, server.exitValue());
-    }
-
-    private static long rssKiB(long pid) throws Exception {
-        for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D+", ""));
-        }
-        return -1;
     }
 
     private static final int SIGPIPE = 13;
