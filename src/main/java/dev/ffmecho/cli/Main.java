@@ -7,6 +7,7 @@ import dev.ffmecho.net.TCPAddr;
 import dev.ffmecho.server.EchoServer;
 import dev.ffmecho.server.EventLoopServer;
 import dev.ffmecho.server.Server;
+import dev.ffmecho.server.Trigger;
 import dev.ffmecho.sys.Errno;
 import dev.ffmecho.sys.Narrator;
 import dev.ffmecho.sys.SyscallException;
@@ -85,7 +86,10 @@ public final class Main {
         try {
             int loops = options.loops() > 0 ? options.loops() : Runtime.getRuntime().availableProcessors();
             Server server = options.mode().equals("eventloop")
-                    ? new EventLoopServer(profile, laddr, loops, options.maxConns(), options.quiet(), out, err)
+                    ? new EventLoopServer(profile, laddr, new EventLoopServer.Tuning(loops,
+                            Trigger.valueOf(options.trigger().toUpperCase(java.util.Locale.ROOT)),
+                            EventLoopServer.Acceptor.valueOf(options.accept().toUpperCase(java.util.Locale.ROOT))),
+                            options.maxConns(), options.quiet(), out, err)
                     : new EchoServer(profile, mode, laddr, options.maxConns(), options.quiet(), out, err);
             Signals.onTerminate(server::stop);
             server.serve(bound -> { });
@@ -121,7 +125,8 @@ public final class Main {
 
             usage:
               ffm-echo [serve] [--listen [HOST]:PORT] [--profile go1.6|go1.19|go1.23]
-                               [--mode sequential|goroutine|eventloop] [--loops N] [--max-conns N] [--quiet] [--narrate]
+                               [--mode sequential|goroutine|eventloop] [--loops N] [--trigger level|edge]
+                               [--accept reuseport|single] [--max-conns N] [--quiet] [--narrate]
               ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]
                                  [--normalized] [--concurrent]
               ffm-echo --help | --version
@@ -134,8 +139,12 @@ public final class Main {
                                     keep-alive, splice) or go1.23 (eventfd wake-up, TCP_KEEPCNT)
               --mode M              sequential: one connection at a time, the study program (default);
                                     goroutine: a virtual thread per connection, Go's concurrent shape;
-                                    eventloop: N epoll reactor threads (SO_REUSEPORT), the throughput mode
+                                    eventloop: N epoll reactor threads, the throughput mode
               --loops N             event-loop threads (eventloop mode; default: the number of CPUs)
+              --trigger T           eventloop: level (default; one read per wakeup) or edge (Go's
+                                    EPOLLET registration; read until EAGAIN)
+              --accept A            eventloop: reuseport (default; a SO_REUSEPORT listener per loop)
+                                    or single (loop 0 accepts and deals connections round-robin)
               --max-conns N         close new connections at once while N are being served
               --quiet               print neither "--> binding to" nor a "." per connection
               --narrate             print each syscall to stderr as strace shows it, with the Go

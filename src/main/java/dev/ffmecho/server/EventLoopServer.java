@@ -16,8 +16,8 @@ import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -25,28 +25,34 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * {@code --mode eventloop}: the throughput mode, shaped like redis' ae_epoll.c rather than Go. N loop
- * threads, each with its own epoll fd and its own SO_REUSEPORT listener, so a connection lives and
- * dies on the loop that accepted it and no fd crosses threads.
- *
- * <p>Level-triggered: a readable connection gets one read of up to 64 KiB per wakeup (a short read
- * needs no second read to find EAGAIN, as edge-triggering would), and what was read is written
- * back. If the write is partial, only the unsent bytes are kept (in a buffer allocated for that
- * connection, the one allocation of the data path), the connection's interest switches from EPOLLIN
- * to EPOLLOUT — it is not read again until they are flushed — and EPOLLIN comes back when they are:
- * backpressure, never unbounded buffering. Per-connection state is an int and a buffer slot in
- * arrays indexed by fd; the read buffer and event array belong to the loop, in native memory, so
- * the hot path allocates nothing.
+ * threads, each with its own epoll fd and the connections it accepted, so a connection lives and dies
+ * on one thread. How connections reach the loops is {@link Acceptor}; how they are registered is
+ * {@link Trigger}; what happens to a message is {@link EchoConnections}.
  *
  * <p>{@link #stop} closes the listeners at once, lets connections finish for
  * {@link EchoServer#DRAIN_MILLIS}, then closes the rest; each loop wakes through its eventfd.
  */
 public final class EventLoopServer implements Server {
     private static final int MAX_EVENTS = 512;
-    private static final int READ_BUFFER = 64 * 1024;
+
+    /** How accepted connections are spread over the loops ({@code --accept}). */
+    public enum Acceptor {
+        /** Every loop has its own SO_REUSEPORT listener: the kernel spreads connections by hash. */
+        REUSEPORT,
+        /** Loop 0 alone listens and deals connections round-robin, through each loop's inbox and eventfd. */
+        SINGLE
+    }
+
+    /** The knobs of this mode: loop count, trigger, acceptor. */
+    public record Tuning(int loops, Trigger trigger, Acceptor acceptor) {
+        public Tuning {
+            if (loops < 1) throw new IllegalArgumentException("loops < 1");
+        }
+    }
 
     private final Profile profile;
     private final TCPAddr laddr;
-    private final int loopCount;
+    private final Tuning tuning;
     private final int maxConns;
     private final boolean quiet;
     private final PrintStream out;
@@ -56,26 +62,27 @@ public final class EventLoopServer implements Server {
     private volatile boolean stopping;
     private volatile long drainDeadlineNanos;
 
-    public EventLoopServer(Profile profile, TCPAddr laddr, int loops, int maxConns, boolean quiet,
+    public EventLoopServer(Profile profile, TCPAddr laddr, Tuning tuning, int maxConns, boolean quiet,
                            PrintStream out, PrintStream err) {
         this.profile = profile;
         this.laddr = laddr;
-        this.loopCount = loops;
+        this.tuning = tuning;
         this.maxConns = maxConns;
         this.quiet = quiet;
         this.out = out;
         this.err = err;
     }
 
-    /** Opens every loop's listener (all on the first one's port), runs the loops, returns when all have ended. */
+    /** Opens the listeners (all on the first one's port), runs the loops, returns when all have ended. */
     @Override
     public void serve(Consumer<TCPAddr> onListening) throws IOException {
         int first = ReusePortListener.open(profile, laddr);
         TCPAddr bound = new TCPAddr(laddr.ip(), ReusePortListener.port(first));
+        int listenerCount = tuning.acceptor() == Acceptor.REUSEPORT ? tuning.loops() : 1;
         List<Integer> listeners = new ArrayList<>(List.of(first));
         try {
-            for (int i = 1; i < loopCount; i++) listeners.add(ReusePortListener.open(profile, bound));
-            for (int i = 0; i < loopCount; i++) loops.add(new Loop(i, listeners.get(i)));
+            for (int i = 1; i < listenerCount; i++) listeners.add(ReusePortListener.open(profile, bound));
+            for (int i = 0; i < tuning.loops(); i++) loops.add(new Loop(i, i < listenerCount ? listeners.get(i) : -1));
         } catch (SyscallException | RuntimeException e) {
             for (Loop l : loops) l.releaseWakeup();
             for (int fd : listeners) Unistd.close(fd);
@@ -90,7 +97,10 @@ public final class EventLoopServer implements Server {
             Thread.currentThread().interrupt();
             return;
         } finally {
-            for (Loop l : loops) l.releaseWakeup();
+            for (Loop l : loops) {
+                l.releaseWakeup();
+                l.closeInbox();
+            }
         }
         for (Loop l : loops) {
             if (l.failure != null) throw l.failure;
@@ -105,38 +115,37 @@ public final class EventLoopServer implements Server {
         for (Loop l : loops) l.wake();
     }
 
-    /** One reactor: its epoll fd, listener, wake-up eventfd and the state of the connections it owns. */
+    /** One reactor: its epoll fd, its listener (if it has one), its wake-up eventfd and its connections. */
     private final class Loop implements Runnable {
         final int index;
         private final int listenFd;
         private final int wakeFd;
-        /** Lives until serve() returns; shared because {@link #wake} writes from the stopping thread. */
+        /** Lives until serve() returns; shared because {@link #wake} writes from other threads. */
         private final Arena wakeArena = Arena.ofShared();
         private final MemorySegment one = wakeArena.allocate(JAVA_LONG);
+        /** Connections dealt to this loop by loop 0 ({@link Acceptor#SINGLE}), not yet taken. */
+        private final ConcurrentLinkedQueue<Integer> inbox = new ConcurrentLinkedQueue<>();
         private int epfd = -1;
-        private boolean listening = true;
+        private EchoConnections conns;
+        private boolean listening;
         /** Whether the listener is in the epoll set: out of fds, it is taken out for a back-off. */
         private boolean listenerArmed;
         private final AcceptBackoff backoff = new AcceptBackoff();
         private long acceptResumeNanos;
-        // Per-connection state, indexed by fd: whether it is ours, and its unsent bytes if any.
-        private boolean[] open = new boolean[1024];
-        private MemorySegment[] pending = new MemorySegment[1024];
-        private Arena[] pendingArena = new Arena[1024];
-        private long[] pendingOffset = new long[1024];
-        private int conns;
+        private int nextLoop;
         volatile IOException failure;
+        private boolean released;
 
+        /** {@code listenFd} is -1 for a loop that only serves what loop 0 deals it. */
         Loop(int index, int listenFd) throws SyscallException {
             this.index = index;
             this.listenFd = listenFd;
+            this.listening = listenFd >= 0;
             this.wakeFd = Errno.check("eventfd2", Unistd.eventfd(0, Unistd.EFD_CLOEXEC | Unistd.EFD_NONBLOCK));
             one.set(JAVA_LONG, 0, 1);
         }
 
-        private boolean released;
-
-        /** From the stopping thread; a no-op once the server has released the loop. */
+        /** From another thread (stop, or loop 0 dealing a connection); a no-op once the server has released the loop. */
         synchronized void wake() {
             if (!released) Unistd.write(wakeFd, one, 8);
         }
@@ -149,46 +158,53 @@ public final class EventLoopServer implements Server {
             wakeArena.close();
         }
 
+        /** Connections dealt to this loop after it ended are closed, not leaked. */
+        void closeInbox() {
+            for (Integer fd; (fd = inbox.poll()) != null; ) {
+                Unistd.close(fd);
+                active.decrementAndGet();
+            }
+        }
+
         @Override
         public void run() {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment events = EpollEvent.allocateArray(arena, MAX_EVENTS);
                 MemorySegment ctl = EpollEvent.allocate(arena);
-                MemorySegment buf = arena.allocate(READ_BUFFER);
                 MemorySegment drain = arena.allocate(JAVA_LONG);
                 RawSockaddrAny peer = new RawSockaddrAny(arena);
                 epfd = Errno.check("epoll_create1", EPoll.create1(EPoll.EPOLL_CLOEXEC));
-                register(ctl, EPoll.EPOLL_CTL_ADD, listenFd, EPoll.EPOLLIN);
-                listenerArmed = true;
+                conns = new EchoConnections(arena, epfd, tuning.trigger(), active, err, "loop " + index);
+                if (listening) {
+                    register(ctl, EPoll.EPOLL_CTL_ADD, listenFd, EPoll.EPOLLIN);
+                    listenerArmed = true;
+                }
                 register(ctl, EPoll.EPOLL_CTL_ADD, wakeFd, EPoll.EPOLLIN);
                 while (true) {
                     long now = System.nanoTime();
                     if (stopping && listening) stopListening(ctl);
-                    if (stopping && (conns == 0 || now >= drainDeadlineNanos)) break;
+                    if (stopping && (conns.count() == 0 || now >= drainDeadlineNanos)) break;
                     if (listening && !listenerArmed && now >= acceptResumeNanos) {
                         register(ctl, EPoll.EPOLL_CTL_ADD, listenFd, EPoll.EPOLLIN);
                         listenerArmed = true;
                     }
-                    long wakeAt = Long.MAX_VALUE;
-                    if (stopping) wakeAt = drainDeadlineNanos;
-                    if (listening && !listenerArmed) wakeAt = Math.min(wakeAt, acceptResumeNanos);
-                    int timeout = wakeAt == Long.MAX_VALUE ? -1 : (int) Math.max(1, (wakeAt - now + 999_999) / 1_000_000);
-                    int n = EPoll.wait(epfd, events, MAX_EVENTS, timeout);
+                    int n = EPoll.wait(epfd, events, MAX_EVENTS, timeoutMillis(now));
                     if (n == -Errno.EINTR) continue;
                     Errno.check("epoll_wait", n);
+                    conns.serveDeferred();
                     for (int i = 0; i < n; i++) {
                         int fd = (int) EpollEvent.data(events, i);
-                        int ev = EpollEvent.events(events, i);
                         if (fd == wakeFd) {
                             Unistd.read(wakeFd, drain, 8);
+                            takeInbox();
                         } else if (fd == listenFd) {
                             if (listening) acceptAll(ctl, peer);
-                        } else if (fd < open.length && open[fd]) {
-                            onEvent(ctl, buf, fd, ev);
+                        } else if (conns.owns(fd)) {
+                            conns.onEvent(fd, EpollEvent.events(events, i));
                         }
                     }
                 }
-                for (int fd = 0; fd < open.length; fd++) if (open[fd]) closeConn(fd);
+                conns.closeAll();
             } catch (IOException e) {
                 failure = e;
                 stop(); // one loop failing ends them all, so serve() returns and reports it
@@ -196,6 +212,15 @@ public final class EventLoopServer implements Server {
                 if (listening) Unistd.close(listenFd);
                 if (epfd >= 0) Unistd.close(epfd);
             }
+        }
+
+        /** epoll_wait's timeout: 0 while deferred input waits, else until the drain deadline or the accept back-off ends. */
+        private int timeoutMillis(long now) {
+            if (conns.hasDeferred()) return 0;
+            long wakeAt = Long.MAX_VALUE;
+            if (stopping) wakeAt = drainDeadlineNanos;
+            if (listening && !listenerArmed) wakeAt = Math.min(wakeAt, acceptResumeNanos);
+            return wakeAt == Long.MAX_VALUE ? -1 : (int) Math.max(1, (wakeAt - now + 999_999) / 1_000_000);
         }
 
         private void register(MemorySegment ctl, int op, int fd, int events) throws SyscallException {
@@ -231,12 +256,7 @@ public final class EventLoopServer implements Server {
                     Unistd.close(fd);
                     continue;
                 }
-                Socket.setsockoptInt(fd, Socket.SOL_TCP, Socket.TCP_NODELAY, 1); // as Go's newTCPConn
-                grow(fd);
-                register(ctl, EPoll.EPOLL_CTL_ADD, fd, EPoll.EPOLLIN | EPoll.EPOLLRDHUP);
-                open[fd] = true;
-                conns++;
-                active.incrementAndGet();
+                deal(fd);
                 if (!quiet) {
                     out.print('.');
                     out.flush();
@@ -244,83 +264,28 @@ public final class EventLoopServer implements Server {
             }
         }
 
-        private void onEvent(MemorySegment ctl, MemorySegment buf, int fd, int ev) throws SyscallException {
-            if (pending[fd] != null) {
-                if ((ev & (EPoll.EPOLLOUT | EPoll.EPOLLERR | EPoll.EPOLLHUP)) != 0) flush(ctl, fd);
-                return; // not read again until the unsent bytes are out
-            }
-            long n = Unistd.read(fd, buf, READ_BUFFER);
-            if (n == -Errno.EAGAIN || n == -Errno.EINTR) return;
-            if (n <= 0) {
-                if (n < 0) report(fd, "read", n);
-                closeConn(fd);
+        /** Keeps the connection ({@link Acceptor#REUSEPORT}) or hands it to the next loop in turn. */
+        private void deal(int fd) throws SyscallException {
+            if (tuning.acceptor() == Acceptor.REUSEPORT) {
+                conns.add(fd);
                 return;
             }
-            long w = Unistd.write(fd, buf, n);
-            if (w == n) return;
-            if (w == -Errno.EAGAIN || w == -Errno.EINTR) w = 0;
-            if (w < 0) {
-                report(fd, "write", w);
-                closeConn(fd);
+            Loop to = loops.get(nextLoop);
+            nextLoop = (nextLoop + 1) % loops.size();
+            if (to == this) {
+                conns.add(fd);
                 return;
             }
-            // Partial write: keep only the unsent bytes, and wait for EPOLLOUT instead of EPOLLIN.
-            Arena a = Arena.ofConfined();
-            MemorySegment rest = a.allocate(n - w);
-            MemorySegment.copy(buf, w, rest, 0, n - w);
-            pendingArena[fd] = a;
-            pending[fd] = rest;
-            pendingOffset[fd] = 0;
-            // EPOLLOUT only: a level-triggered RDHUP would fire on every wait while we cannot read.
-            register(ctl, EPoll.EPOLL_CTL_MOD, fd, EPoll.EPOLLOUT);
+            active.incrementAndGet(); // counted from accept, so --max-conns holds while it is in transit
+            to.inbox.add(fd);
+            to.wake();
         }
 
-        private void flush(MemorySegment ctl, int fd) throws SyscallException {
-            MemorySegment rest = pending[fd];
-            long off = pendingOffset[fd];
-            long left = rest.byteSize() - off;
-            long w = Unistd.write(fd, rest.asSlice(off), left);
-            if (w == -Errno.EAGAIN || w == -Errno.EINTR) return;
-            if (w < 0) {
-                report(fd, "write", w);
-                closeConn(fd);
-                return;
+        private void takeInbox() throws SyscallException {
+            for (Integer fd; (fd = inbox.poll()) != null; ) {
+                active.decrementAndGet(); // add() counts it again
+                conns.add(fd);
             }
-            if (w < left) {
-                pendingOffset[fd] = off + w;
-                return;
-            }
-            freePending(fd);
-            register(ctl, EPoll.EPOLL_CTL_MOD, fd, EPoll.EPOLLIN | EPoll.EPOLLRDHUP);
-        }
-
-        private void report(int fd, String call, long r) {
-            err.println("ffm-echo: connection fd " + fd + " (loop " + index + "): "
-                    + new SyscallException(call, (int) -r).getMessage());
-        }
-
-        private void freePending(int fd) {
-            if (pendingArena[fd] != null) pendingArena[fd].close();
-            pendingArena[fd] = null;
-            pending[fd] = null;
-        }
-
-        /** close(2) also removes the fd from this loop's epoll set (it has no other references). */
-        private void closeConn(int fd) {
-            freePending(fd);
-            open[fd] = false;
-            Unistd.close(fd);
-            conns--;
-            active.decrementAndGet();
-        }
-
-        private void grow(int fd) {
-            if (fd < open.length) return;
-            int size = Math.max(fd + 1, open.length * 2);
-            open = Arrays.copyOf(open, size);
-            pending = Arrays.copyOf(pending, size);
-            pendingArena = Arrays.copyOf(pendingArena, size);
-            pendingOffset = Arrays.copyOf(pendingOffset, size);
         }
     }
 }

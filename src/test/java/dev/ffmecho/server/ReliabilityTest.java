@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,27 +35,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReliabilityTest {
     /** The modes × profiles worth covering: read/write (go1.6) and splice (go1.19) copies, all shapes. */
     enum Setup {
-        SEQUENTIAL_GO16(EchoServer.Mode.SEQUENTIAL, Profile.GO1_6, 0),
-        SEQUENTIAL_GO119(EchoServer.Mode.SEQUENTIAL, Profile.GO1_19, 0),
-        GOROUTINE_GO16(EchoServer.Mode.GOROUTINE, Profile.GO1_6, 0),
-        GOROUTINE_GO119(EchoServer.Mode.GOROUTINE, Profile.GO1_19, 0),
-        EVENTLOOP_1(null, Profile.GO1_6, 1),
-        EVENTLOOP_2(null, Profile.GO1_6, 2);
+        SEQUENTIAL_GO16(EchoServer.Mode.SEQUENTIAL, Profile.GO1_6, null),
+        SEQUENTIAL_GO119(EchoServer.Mode.SEQUENTIAL, Profile.GO1_19, null),
+        GOROUTINE_GO16(EchoServer.Mode.GOROUTINE, Profile.GO1_6, null),
+        GOROUTINE_GO119(EchoServer.Mode.GOROUTINE, Profile.GO1_19, null),
+        EVENTLOOP_1(null, Profile.GO1_6, new EventLoopServer.Tuning(1, Trigger.LEVEL, EventLoopServer.Acceptor.REUSEPORT)),
+        EVENTLOOP_2(null, Profile.GO1_6, new EventLoopServer.Tuning(2, Trigger.LEVEL, EventLoopServer.Acceptor.REUSEPORT)),
+        EVENTLOOP_1_EDGE(null, Profile.GO1_6, new EventLoopServer.Tuning(1, Trigger.EDGE, EventLoopServer.Acceptor.REUSEPORT)),
+        EVENTLOOP_3_EDGE_SINGLE(null, Profile.GO1_6, new EventLoopServer.Tuning(3, Trigger.EDGE, EventLoopServer.Acceptor.SINGLE)),
+        EVENTLOOP_2_LEVEL_SINGLE(null, Profile.GO1_6, new EventLoopServer.Tuning(2, Trigger.LEVEL, EventLoopServer.Acceptor.SINGLE));
 
         final EchoServer.Mode mode; // null: the event loop
         final Profile profile;
-        final int loops;
+        final EventLoopServer.Tuning tuning;
 
-        Setup(EchoServer.Mode mode, Profile profile, int loops) {
+        Setup(EchoServer.Mode mode, Profile profile, EventLoopServer.Tuning tuning) {
             this.mode = mode;
             this.profile = profile;
-            this.loops = loops;
+            this.tuning = tuning;
         }
 
         Server create(PrintStream out, PrintStream err) throws Exception {
             var laddr = Resolver.resolveTCPAddr("127.0.0.1:0");
             return mode == null
-                    ? new EventLoopServer(profile, laddr, loops, 0, true, out, err)
+                    ? new EventLoopServer(profile, laddr, tuning, 0, true, out, err)
                     : new EchoServer(profile, mode, laddr, 0, true, out, err);
         }
     }
@@ -122,24 +126,91 @@ class ReliabilityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "GOROUTINE_GO119", "EVENTLOOP_1", "EVENTLOOP_2"})
+    @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "GOROUTINE_GO119", "EVENTLOOP_1", "EVENTLOOP_2", "EVENTLOOP_1_EDGE",
+            "EVENTLOOP_3_EDGE_SINGLE", "EVENTLOOP_2_LEVEL_SINGLE"})
     void fiftyConcurrentConnectionsOf4MiBEachAreChecksummed(Setup setup) throws Exception {
         int port = start(setup);
+        streamConcurrently(port, 50, 4L << 20);
+        assertEquals("", stderr.toString());
+    }
+
+    /** Issue 6's bar for the event loop: 200 clients at once, random write sizes, each echo byte-exact. */
+    @ParameterizedTest
+    @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "EVENTLOOP_1", "EVENTLOOP_2", "EVENTLOOP_1_EDGE",
+            "EVENTLOOP_3_EDGE_SINGLE", "EVENTLOOP_2_LEVEL_SINGLE"})
+    void twoHundredConcurrentClientsAreEachEchoedByteExact(Setup setup) throws Exception {
+        int port = start(setup);
+        streamConcurrently(port, 200, 512L << 10);
+        assertEquals("", stderr.toString());
+    }
+
+    /** 2 000 connections open at once, each echoed while all the others stay open. */
+    @ParameterizedTest
+    @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "EVENTLOOP_1", "EVENTLOOP_1_EDGE", "EVENTLOOP_3_EDGE_SINGLE",
+            "EVENTLOOP_2_LEVEL_SINGLE"})
+    void twoThousandOpenConnectionsAreAllServed(Setup setup) throws Exception {
+        int port = start(setup);
+        List<Socket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2000; i++) {
+                Socket s = new Socket("127.0.0.1", port);
+                s.setSoTimeout(20000);
+                open.add(s);
+                s.getOutputStream().write(("conn " + i + "\n").getBytes(StandardCharsets.US_ASCII));
+            }
+            for (int i = 0; i < open.size(); i++) {
+                byte[] want = ("conn " + i + "\n").getBytes(StandardCharsets.US_ASCII);
+                assertArrayEquals(want, open.get(i).getInputStream().readNBytes(want.length), "echo of connection " + i);
+            }
+        } finally {
+            for (Socket s : open) s.close();
+        }
+        assertEquals("", stderr.toString());
+    }
+
+    /**
+     * One loop, one client streaming as fast as loopback goes: another client's pings are still
+     * answered while it streams (the loop serves every ready connection per turn, not one to its end).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Setup.class, names = {"EVENTLOOP_1", "EVENTLOOP_1_EDGE"})
+    void aFirehoseClientDoesNotStarveAnotherOnTheSameLoop(Setup setup) throws Exception {
+        int port = start(setup);
+        CompletableFuture<Boolean> firehose = CompletableFuture.supplyAsync(() -> {
+            try {
+                return streamAndCompare(port, 512L << 20, 11);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, command -> Thread.ofPlatform().start(command));
+        try (Socket ping = new Socket("127.0.0.1", port)) {
+            ping.setSoTimeout(20000);
+            Thread.sleep(200); // the firehose is flowing
+            for (int i = 0; i < 20; i++) {
+                ping.getOutputStream().write(i);
+                assertEquals(i, ping.getInputStream().read(), "ping " + i);
+            }
+            assertTrue(!firehose.isDone(), "the pings were answered while the firehose still ran");
+        }
+        assertTrue(firehose.get(90, TimeUnit.SECONDS), "the firehose's echo is byte-exact");
+    }
+
+    /** {@code clients} connections at once, each streaming {@code bytes} and checking the SHA-256 of its echo. */
+    private static void streamConcurrently(int port, int clients, long bytes) throws Exception {
         List<CompletableFuture<Boolean>> all = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < clients; i++) {
             long seed = i;
             CompletableFuture<Boolean> f = new CompletableFuture<>();
             Thread.ofVirtual().start(() -> {
                 try {
-                    f.complete(streamAndCompare(port, 4L << 20, seed));
+                    f.complete(streamAndCompare(port, bytes, seed));
                 } catch (Throwable e) {
                     f.completeExceptionally(e);
                 }
             });
             all.add(f);
         }
-        for (CompletableFuture<Boolean> f : all) assertTrue(f.get(90, TimeUnit.SECONDS));
-        assertEquals("", stderr.toString());
+        for (int i = 0; i < clients; i++) assertTrue(all.get(i).get(90, TimeUnit.SECONDS), "client " + i + "'s echo is byte-exact");
     }
 
     /** A client that resets mid-stream (SO_LINGER 0) costs that conn only, reported once; the next is served. */
@@ -191,7 +262,8 @@ class ReliabilityTest {
      * connections are served meanwhile. When the client reads, every byte arrives, in order.
      */
     @ParameterizedTest
-    @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "GOROUTINE_GO119", "EVENTLOOP_1", "EVENTLOOP_2"})
+    @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "GOROUTINE_GO119", "EVENTLOOP_1", "EVENTLOOP_2", "EVENTLOOP_1_EDGE",
+            "EVENTLOOP_3_EDGE_SINGLE", "EVENTLOOP_2_LEVEL_SINGLE"})
     void aSlowReaderIsBackpressuredWhileOthersAreServed(Setup setup) throws Exception {
         int port = start(setup);
         long total = 64L << 20;
