@@ -32,6 +32,10 @@ class MainTest {
             "--profile go1.5|--profile go1.5 is not one of go1.6, go1.19",
             "--loops 4|--loops applies to --mode eventloop only",
             "--mode eventloop --loops 0|--loops 0 is not a whole number",
+            "--mode eventloop --trigger both|--trigger both is not one of level, edge",
+            "--mode eventloop --accept many|--accept many is not one of reuseport, single",
+            "--trigger edge|--trigger applies to --mode eventloop only",
+            "--mode goroutine --accept single|--accept applies to --mode eventloop only",
             "--max-conns -3|--max-conns -3 is not a whole number",
             "--quiet=yes|--quiet takes no value",
             "--narrate=1|--narrate takes no value",
@@ -57,9 +61,12 @@ class MainTest {
 
     @Test
     void flagsAcceptBothSpaceAndEqualsForms() throws UsageException {
-        ServeOptions o = ServeOptions.parse(List.of("--listen=[::1]:9", "--mode", "eventloop", "--loops=3", "-q"));
+        ServeOptions o = ServeOptions.parse(List.of("--listen=[::1]:9", "--mode", "eventloop", "--loops=3", "-q",
+                "--trigger", "edge", "--accept=single"));
         assertEquals("[::1]:9", o.listen());
         assertEquals(3, o.loops());
+        assertEquals("edge", o.trigger());
+        assertEquals("single", o.accept());
         assertTrue(o.quiet());
     }
 
