@@ -13,6 +13,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 /**
  * The connections one event-loop thread owns, and the per-message path of {@code --mode eventloop}:
  * read what a connection sent into the loop's buffer, write it straight back.
@@ -42,6 +44,8 @@ public final class EchoConnections {
     private final String owner;
     private final MemorySegment buf;
     private final MemorySegment ctl;
+    /** setsockopt's {@code int 1}, made once rather than per connection. */
+    private final MemorySegment on;
     private final int readInterest;
 
     // Indexed by fd: whether it is ours, and its unsent bytes (with their arena and how many are out).
@@ -69,6 +73,7 @@ public final class EchoConnections {
         this.owner = owner;
         this.buf = arena.allocate(READ_BUFFER);
         this.ctl = EpollEvent.allocate(arena);
+        this.on = arena.allocateFrom(JAVA_INT, 1);
         this.readInterest = trigger == Trigger.EDGE
                 ? EPoll.EPOLLIN | EPoll.EPOLLOUT | EPoll.EPOLLRDHUP | EPoll.EPOLLET
                 : EPoll.EPOLLIN | EPoll.EPOLLRDHUP;
@@ -77,7 +82,7 @@ public final class EchoConnections {
     /** Takes a freshly accepted, non-blocking connection: TCP_NODELAY as Go's newTCPConn, then into the epoll set. */
     public void add(int fd) throws SyscallException {
         try {
-            Socket.setsockoptInt(fd, Socket.SOL_TCP, Socket.TCP_NODELAY, 1);
+            Socket.setsockopt(fd, Socket.SOL_TCP, Socket.TCP_NODELAY, on);
             grow(fd);
             register(EPoll.EPOLL_CTL_ADD, fd, readInterest);
         } catch (SyscallException e) {
