@@ -33,8 +33,15 @@ import static dev.ffmecho.sys.EPoll.EPOLLRDHUP;
  * <p>As in Go, one thread at a time polls; every other waiting thread (a virtual thread per
  * connection in goroutine mode) parks until the poller reports its descriptor ready and unparks it
  * ({@code netpollready} → {@code goready}). When the poller's own wait is over it hands the role to
- * a waiting thread, so nobody polls when nobody waits — Go's idle M, without a dedicated thread.
- * With a single thread (sequential mode) this is exactly the loop above.
+ * a waiting thread, so nobody polls when nobody waits. With a single thread (sequential mode) this
+ * is exactly the loop above.
+ *
+ * <p>One exception, also Go's: findrunnable releases its P before it blocks in netpoll, so the
+ * goroutines that netpoll readies can run on that P meanwhile. A virtual thread's carrier is its P;
+ * a virtual thread blocked in epoll_wait would hold it, and on one CPU (one carrier) the connections
+ * it readies would never run. So a virtual thread polls only without blocking, and the blocking
+ * poll it needs is made by {@link #idleM}, one platform thread per poller, started on first need:
+ * an M without a P.
  *
  * <p>Registration copies {@code netpollopen}: every fd once, edge-triggered, for
  * {@code EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET}, never modified; readiness is remembered in the
@@ -107,6 +114,14 @@ public final class Netpoller implements AutoCloseable {
     private boolean polling;
     /** Threads parked in {@link #park} waiting for their descriptor or for the poller role. */
     private final ArrayDeque<Thread> waiting = new ArrayDeque<>();
+    /** Parked threads whose descriptor has not been reported ready yet: what a blocking poll is for. */
+    private int sleepers;
+    /** The idle M: blocks in netpoll on behalf of virtual threads; null until first needed. */
+    private Thread idleM;
+    /** Whether the idle M holds the poller role (then {@link #polling} is true as well). */
+    private boolean idleMPolls;
+    private final java.util.concurrent.locks.Condition idleMWork = lock.newCondition();
+    private boolean closed;
 
     public Netpoller(Flavor flavor) {
         this.flavor = flavor;
@@ -191,6 +206,7 @@ public final class Netpoller implements AutoCloseable {
      * until that thread reports {@code pd} ready or hands it the poller role.
      */
     public void park(PollDesc pd, int mode) throws SyscallException {
+        boolean virtual = Thread.currentThread().isVirtual();
         boolean firstPoll = true; // findrunnable polls without blocking before it blocks
         while (true) {
             boolean mustWait;
@@ -203,24 +219,36 @@ public final class Netpoller implements AutoCloseable {
                     return;
                 }
                 mustWait = polling;
-                if (mustWait) {
-                    pd.waiter(mode, Thread.currentThread());
-                    waiting.add(Thread.currentThread());
-                } else {
-                    polling = true;
-                }
+                if (mustWait) sleep(pd, mode);
+                else polling = true;
             } finally {
                 lock.unlock();
             }
             if (mustWait) {
-                LockSupport.park(this);
+                awaitWake(pd, mode);
+                continue;
+            }
+            if (virtual) {
+                // Non-blocking only; the blocking poll goes to the idle M, this thread parks.
+                boolean ready;
+                try {
+                    ready = netpoll(false, pd, mode);
+                } catch (SyscallException | RuntimeException e) {
+                    handOff();
+                    throw e;
+                }
+                if (ready) {
+                    handOff();
+                    return;
+                }
                 lock.lock();
                 try {
-                    pd.waiter(mode, null);
-                    waiting.remove(Thread.currentThread());
+                    sleep(pd, mode);
+                    giveRoleToIdleM();
                 } finally {
                     lock.unlock();
                 }
+                awaitWake(pd, mode);
                 continue;
             }
             try {
@@ -236,6 +264,82 @@ public final class Netpoller implements AutoCloseable {
                 }
             } finally {
                 handOff();
+            }
+        }
+    }
+
+    /** Under the lock: this thread will park until {@code pd} is ready for {@code mode} (or it is handed the role). */
+    private void sleep(PollDesc pd, int mode) {
+        pd.waiter(mode, Thread.currentThread());
+        waiting.add(Thread.currentThread());
+        sleepers++;
+    }
+
+    /** Parks; then, under the lock, stops being a waiter (the poller may have done that already). */
+    private void awaitWake(PollDesc pd, int mode) {
+        LockSupport.park(this);
+        lock.lock();
+        try {
+            if (pd.waiter(mode) == Thread.currentThread()) {
+                pd.waiter(mode, null);
+                sleepers--;
+            }
+            waiting.remove(Thread.currentThread());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock, holding the role: the idle M takes it and blocks in netpoll for the sleepers. */
+    private void giveRoleToIdleM() {
+        idleMPolls = true;
+        if (idleM == null) {
+            idleM = Thread.ofPlatform().daemon().name("ffm-echo-netpoll").start(this::idleM);
+        }
+        idleMWork.signal();
+    }
+
+    /**
+     * The idle M's life: wait for the role, then block in netpoll as long as someone sleeps on a
+     * descriptor (go1.6's {@code goto retry}; go1.19 polls once more without blocking after an
+     * idle wake, as findrunnable's {@code goto top}), then give the role up.
+     */
+    private void idleM() {
+        while (true) {
+            lock.lock();
+            try {
+                while (!idleMPolls && !closed) idleMWork.awaitUninterruptibly();
+                if (closed) return;
+            } finally {
+                lock.unlock();
+            }
+            try {
+                boolean needed = true;
+                while (needed) {
+                    int readied = poll(true);
+                    if (readied == 0 && flavor.repollAfterIdleWake) poll(false);
+                    lock.lock();
+                    try {
+                        needed = sleepers > 0 && !closed;
+                        if (!needed) {
+                            idleMPolls = false;
+                            polling = false;
+                            wakeNextWaiter();
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            } catch (SyscallException | RuntimeException e) {
+                // The waiters poll for themselves and meet the error there.
+                lock.lock();
+                try {
+                    idleMPolls = false;
+                    polling = false;
+                    for (Thread t : waiting) LockSupport.unpark(t);
+                } finally {
+                    lock.unlock();
+                }
             }
         }
     }
@@ -266,12 +370,7 @@ public final class Netpoller implements AutoCloseable {
      */
     @GoFunction(value = "runtime.netpoll", note = "06-accept4-eagain.md")
     private boolean netpoll(boolean block, PollDesc self, int mode) throws SyscallException {
-        int timeout = block ? -1 : 0;
-        int n;
-        do {
-            n = flavor.epollPwait ? EPoll.pwait(epfd, events, MAX_EVENTS, timeout) : EPoll.wait(epfd, events, MAX_EVENTS, timeout);
-        } while (n == -Errno.EINTR); // netpoll: "if n != -_EINTR { throw }; goto retry"
-        Errno.check(flavor.epollPwait ? "epoll_pwait" : "epoll_wait", n);
+        int n = epollWait(block);
         lock.lock();
         try {
             for (int i = 0; i < n; i++) dispatch(EpollEvent.events(events, i), EpollEvent.data(events, i));
@@ -281,14 +380,37 @@ public final class Netpoller implements AutoCloseable {
         }
     }
 
+    /** {@code netpoll(block)} made by the idle M, for nobody in particular: how many sleepers it readied. */
+    @GoFunction(value = "runtime.netpoll", note = "06-accept4-eagain.md")
+    private int poll(boolean block) throws SyscallException {
+        int n = epollWait(block);
+        lock.lock();
+        try {
+            int before = sleepers;
+            for (int i = 0; i < n; i++) dispatch(EpollEvent.events(events, i), EpollEvent.data(events, i));
+            return before - sleepers;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private int epollWait(boolean block) throws SyscallException {
+        int timeout = block ? -1 : 0;
+        int n;
+        do {
+            n = flavor.epollPwait ? EPoll.pwait(epfd, events, MAX_EVENTS, timeout) : EPoll.wait(epfd, events, MAX_EVENTS, timeout);
+        } while (n == -Errno.EINTR); // netpoll: "if n != -_EINTR { throw }; goto retry"
+        return Errno.check(flavor.epollPwait ? "epoll_pwait" : "epoll_wait", n);
+    }
+
     private void dispatch(int ev, long data) {
         if (data == BREAK_DATA) return; // the wake-up pipe: its job was to end the wait
         int fd = (int) data;
         PollDesc pd = fd < descs.length ? descs[fd] : null;
         if (pd == null || pd.seq != (int) (data >>> 32)) return; // closed or re-registered since
         // netpoll: which events make a reader runnable, which a writer.
-        if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) pd.ready(PollDesc.READ);
-        if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) pd.ready(PollDesc.WRITE);
+        if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0 && pd.ready(PollDesc.READ)) sleepers--;
+        if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0 && pd.ready(PollDesc.WRITE)) sleepers--;
     }
 
     /**
@@ -300,6 +422,8 @@ public final class Netpoller implements AutoCloseable {
     public void close() {
         lock.lock();
         try {
+            closed = true;
+            idleMWork.signal();
             if (breakRd >= 0) {
                 Unistd.close(breakRd);
                 if (breakWr != breakRd) Unistd.close(breakWr);

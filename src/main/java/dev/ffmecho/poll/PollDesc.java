@@ -35,17 +35,23 @@ public final class PollDesc {
         else writeReady = false;
     }
 
-    /** {@code netpollready}: epoll reported {@code mode}; a thread parked for it is woken. */
-    void ready(int mode) {
+    /**
+     * {@code netpollready}: epoll reported {@code mode}; the thread parked for it, if any, stops
+     * being its waiter and is woken. Returns whether there was one.
+     */
+    boolean ready(int mode) {
         Thread waiter;
         if (mode == READ) {
             readReady = true;
             waiter = readWaiter;
+            readWaiter = null;
         } else {
             writeReady = true;
             waiter = writeWaiter;
+            writeWaiter = null;
         }
         if (waiter != null) java.util.concurrent.locks.LockSupport.unpark(waiter);
+        return waiter != null;
     }
 
     Thread waiter(int mode) {
