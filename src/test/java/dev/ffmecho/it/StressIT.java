@@ -62,6 +62,47 @@ class StressIT {
     }
 
     /**
+     * Goroutine mode on one carrier thread (one CPU's worth of virtual-thread scheduler): every one
+     * of 64 pipelining connections is served. A virtual thread blocked in epoll_wait would hold the
+     * only carrier and starve all but one connection (seen pinned with taskset; the idle M fixed it).
+     */
+    @Test
+    void goroutineModeServesEveryConnectionOnOneCarrier() throws Exception {
+        int port = Jar.freePort();
+        List<String> cmd = new ArrayList<>(Jar.command("--mode", "goroutine", "--listen", "127.0.0.1:" + port, "--quiet"));
+        cmd.addAll(1, List.of("-Djdk.virtualThreadScheduler.parallelism=1", "-Djdk.virtualThreadScheduler.maxPoolSize=1"));
+        Process server = new ProcessBuilder(cmd).redirectError(dir.resolve("stderr.txt").toFile()).start();
+        List<Socket> clients = new ArrayList<>();
+        try {
+            CliIT.awaitListening(port);
+            for (int i = 0; i < 64; i++) {
+                Socket s = new Socket("127.0.0.1", port);
+                s.setSoTimeout(10000);
+                s.setTcpNoDelay(true);
+                clients.add(s);
+            }
+            byte[] message = new byte[64];
+            for (int round = 0; round < 20; round++) {
+                for (int c = 0; c < clients.size(); c++) {
+                    Arrays.fill(message, (byte) (round * 64 + c));
+                    for (int depth = 0; depth < 16; depth++) clients.get(c).getOutputStream().write(message);
+                }
+                for (int c = 0; c < clients.size(); c++) {
+                    byte[] echo = clients.get(c).getInputStream().readNBytes(16 * message.length);
+                    byte[] want = new byte[16 * message.length];
+                    Arrays.fill(want, (byte) (round * 64 + c));
+                    assertTrue(Arrays.equals(want, echo), "round " + round + ", connection " + c + " echoed in full");
+                }
+            }
+        } finally {
+            for (Socket s : clients) s.close();
+            server.toHandle().destroy();
+            assertTrue(server.waitFor(20, TimeUnit.SECONDS));
+        }
+        assertEquals(0, server.exitValue());
+    }
+
+    /**
      * A client that sends 64 MiB without reading: the server must stop reading it, not buffer it —
      * its RSS may grow by the connection's socket buffers' worth at most, not by the 64 MiB.
      */
