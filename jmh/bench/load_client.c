@@ -14,7 +14,12 @@
  *   last echoed byte, recorded in a log-linear histogram (128 sub-buckets per power of two: the
  *   reported value is within 0.4% of the true one). Only messages completed in the measured window
  *   (after WARMUP_S, for DURATION_S) count. With -P, the server's utime+stime from
- *   /proc/PID/stat over that same window gives server CPU per echoed message.
+ *   /proc/PID/stat over that same window gives server CPU per echoed message, and the machine's
+ *   user+system time (/proc/stat) minus the server's and ours gives other processes' CPU use
+ *   (other_cpu_pct, % of one CPU): a disturbed measurement shows there.
+ *   Percentiles only see completed messages, so it also reports starved_conns (connections that
+ *   completed nothing in the window) and oldest_inflight_us (age of the oldest unanswered message
+ *   at the window's end): an unfair server shows there.
  *   Prints one machine-readable line (key=value, starting with "result ") and one human line.
  *   Hard bound: it aborts (exit 3) at WARMUP_S + DURATION_S + 10 s.
  *
@@ -60,6 +65,7 @@ struct conn {
     uint64_t recvd;        /* bytes echoed back and verified */
     uint64_t stamped;      /* messages whose send time is recorded */
     uint64_t *ts;          /* send time (ns) of in-flight message m at ts[m % depth] */
+    uint64_t window_msgs;  /* messages completed in the measured window */
 };
 
 static struct conn *conns;
@@ -104,7 +110,10 @@ static double hist_percentile(double p) {
     uint64_t acc = 0;
     for (int i = 0; i < (OCTAVES + 1) * SUB; i++) {
         acc += hist[i];
-        if (acc >= want) return hist_value(i);
+        if (acc >= want) {
+            double v = hist_value(i);  /* bucket midpoint, but never above the largest sample */
+            return v > (double)hist_max ? (double)hist_max : v;
+        }
     }
     return (double)hist_max;
 }
@@ -232,6 +241,22 @@ static int read_cpu_ticks(long long *ticks) {
     unsigned long long ut = 0, st = 0;
     if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
     *ticks = (long long)(ut + st);
+    return 0;
+}
+
+/* user+nice+system ticks of all CPUs (first line of /proc/stat): with the server's and our own
+ * CPU time subtracted, what is left over the window is other processes' work on the machine. */
+static int read_all_busy_ticks(long long *ticks) {
+    char buf[512];
+    int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    unsigned long long u, ni, sy;
+    if (sscanf(buf, "cpu %llu %llu %llu", &u, &ni, &sy) != 3) return -1;
+    *ticks = (long long)(u + ni + sy);
     return 0;
 }
 
@@ -364,12 +389,13 @@ int main(int argc, char **argv) {
     uint64_t t_end = t_measure + (uint64_t)(duration_s * 1e9);
     int measuring = 0;
     uint64_t m_start = 0, m_end = 0, msgs = 0;
-    long long tick0 = 0, tick1 = 0;
-    int cpu_ok = 0;
+    long long tick0 = 0, tick1 = 0, all0 = 0, all1 = 0;
+    int cpu_ok = 0, all_ok = 0;
     double ccpu0 = 0, ccpu1 = 0;
     if (t_measure <= t0) {
         measuring = 1; m_start = t0; ccpu0 = self_cpu_s();
         cpu_ok = server_pid > 0 && read_cpu_ticks(&tick0) == 0;
+        all_ok = read_all_busy_ticks(&all0) == 0;
     }
     for (int i = 0; i < nconns; i++) pump_send(&conns[i], i);
 
@@ -383,11 +409,13 @@ int main(int argc, char **argv) {
             m_start = now;
             ccpu0 = self_cpu_s();
             cpu_ok = server_pid > 0 && read_cpu_ticks(&tick0) == 0;
+            all_ok = read_all_busy_ticks(&all0) == 0;
         }
         if (measuring && now >= t_end) {
             m_end = now;
             ccpu1 = self_cpu_s();
             if (cpu_ok) cpu_ok = read_cpu_ticks(&tick1) == 0;
+            if (all_ok) all_ok = read_all_busy_ticks(&all1) == 0;
             break;
         }
         for (int k = 0; k < n; k++) {
@@ -416,6 +444,7 @@ int main(int argc, char **argv) {
                             if (count) {
                                 hist_record(t - c->ts[m % (uint64_t)depth]);
                                 msgs++;
+                                c->window_msgs++;
                             }
                         }
                         pump_send(c, idx);
@@ -423,6 +452,20 @@ int main(int argc, char **argv) {
                 }
             }
             if ((ev & EPOLLOUT) && c->want_out) pump_send(c, idx);
+        }
+    }
+
+    /* Fairness: percentiles only see completed messages, so also count connections that completed
+     * nothing in the window (starved) and the age of the oldest message still unanswered at its end. */
+    int starved = 0;
+    uint64_t oldest = 0;
+    for (int i = 0; i < nconns; i++) {
+        struct conn *c = &conns[i];
+        if (c->window_msgs == 0) starved++;
+        uint64_t next = c->recvd / (uint64_t)size;
+        if (c->stamped > next && m_end > c->ts[next % (uint64_t)depth]) {
+            uint64_t age = m_end - c->ts[next % (uint64_t)depth];
+            if (age > oldest) oldest = age;
         }
     }
 
@@ -469,21 +512,29 @@ int main(int argc, char **argv) {
     double p50 = hist_percentile(0.50) / 1e3, p99 = hist_percentile(0.99) / 1e3,
            p999 = hist_percentile(0.999) / 1e3, pmax = (double)hist_max / 1e3;
     double client_pct = (ccpu1 - ccpu0) / secs * 100;
-    char scpu[64] = "NA", spct[64] = "NA";
+    char scpu[64] = "NA", spct[64] = "NA", opct[64] = "NA";
     if (cpu_ok && msgs > 0) {
         double s = (double)(tick1 - tick0) / (double)sysconf(_SC_CLK_TCK);
         snprintf(scpu, sizeof scpu, "%.3f", s * 1e6 / (double)msgs);
         snprintf(spct, sizeof spct, "%.1f", s / secs * 100);
+        if (all_ok) {
+            double all = (double)(all1 - all0) / (double)sysconf(_SC_CLK_TCK);
+            double other = all - s - (ccpu1 - ccpu0);
+            snprintf(opct, sizeof opct, "%.1f", other > 0 ? other / secs * 100 : 0.0);
+        }
     }
     printf("result conns=%d depth=%d size=%d secs=%.3f msgs=%llu msgs_per_s=%.0f mb_per_s=%.2f "
            "p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f server_cpu_us_per_msg=%s "
-           "server_cpu_pct=%s client_cpu_pct=%.1f errors=0\n",
+           "server_cpu_pct=%s client_cpu_pct=%.1f other_cpu_pct=%s starved_conns=%d oldest_inflight_us=%.1f "
+           "errors=0\n",
            nconns, depth, size, secs, (unsigned long long)msgs, mps, mbps, p50, p99, p999, pmax, scpu,
-           spct, client_pct);
+           spct, client_pct, opct, starved, (double)oldest / 1e3);
     printf("%d conns x depth %d x %d B: %.0f msgs/s, %.2f MB/s echoed, latency p50 %.1f us, "
-           "p99 %.1f us, p99.9 %.1f us, max %.1f us; server CPU %s us/msg (%s%%), client CPU %.0f%%; "
-           "all %llu echoed bytes verified\n",
-           nconns, depth, size, mps, mbps, p50, p99, p999, pmax, scpu, spct, client_pct,
+           "p99 %.1f us, p99.9 %.1f us, max %.1f us; server CPU %s us/msg (%s%%), client CPU %.0f%%, "
+           "other processes %s%%; %d of %d conns starved (no echo in the window), oldest unanswered message "
+           "%.1f us; all %llu echoed bytes verified\n",
+           nconns, depth, size, mps, mbps, p50, p99, p999, pmax, scpu, spct, client_pct, opct, starved,
+           nconns, (double)oldest / 1e3,
            (unsigned long long)total_verified);
     fflush(stdout);
     return 0;

@@ -24,10 +24,19 @@ public final class Unistd {
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int SPLICE_F_NONBLOCK = 2;
 
+    /*
+     * read and write are the data path's two calls, so they are linked critical: the thread stays
+     * in Java state during the call (no transition to native and back, no safepoint poll after).
+     * That is safe only for calls that return promptly, because a GC cannot start while one runs —
+     * and every fd ffm-echo reads or writes is non-blocking (SOCK_NONBLOCK sockets, O_NONBLOCK
+     * pipes, an EFD_NONBLOCK eventfd) or a procfs file, and no call moves more than 64 KiB.
+     * epoll_wait, which blocks, never is. No heap access: our buffers are native.
+     * native-notes/13-performance.md has the measurements.
+     */
     private static final MethodHandle READ = Downcalls.errnoCapturing("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.critical(false));
     private static final MethodHandle WRITE = Downcalls.errnoCapturing("write",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.critical(false));
     private static final MethodHandle CLOSE = Downcalls.errnoCapturing("close",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     /** openat is variadic ({@code mode} is read only with O_CREAT/O_TMPFILE): declared as such. */

@@ -115,8 +115,8 @@ public class DowncallBench {
 
         @TearDown(Level.Trial)
         public void close() {
-            Unistd.close(a);
-            Unistd.close(b);
+            SocketPair.close(a);
+            SocketPair.close(b);
             arena.close();
         }
     }
@@ -151,8 +151,8 @@ public class DowncallBench {
 
         @TearDown(Level.Trial)
         public void close() {
-            Unistd.close(a);
-            Unistd.close(b);
+            SocketPair.close(a);
+            SocketPair.close(b);
             arena.close();
         }
     }

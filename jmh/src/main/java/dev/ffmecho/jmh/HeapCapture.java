@@ -43,8 +43,8 @@ public final class HeapCapture {
         byte[] o = new byte[DowncallBench.SIZE];
         java.util.Arrays.fill(o, (byte) 'x');
         Result result = probe(fds[0], fds[1], MemorySegment.ofArray(o), MemorySegment.ofArray(new byte[DowncallBench.SIZE]));
-        dev.ffmecho.sys.Unistd.close(fds[0]);
-        dev.ffmecho.sys.Unistd.close(fds[1]);
+        SocketPair.close(fds[0]);
+        SocketPair.close(fds[1]);
         System.out.println(result.describe());
     }
 }

@@ -25,6 +25,9 @@ final class SocketPair {
             LINKER.defaultLookup().find("socketpair").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
             Linker.Option.captureCallState("errno"));
+    private static final MethodHandle CLOSE = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("close").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private SocketPair() {}
 
@@ -36,6 +39,22 @@ final class SocketPair {
             int r = (int) SOCKETPAIR.invokeExact(state, AF_UNIX, SOCK_STREAM | flags, 0, sv);
             if (r != 0) throw new IllegalStateException("socketpair failed, errno " + state.get(JAVA_INT, 0));
             return new int[] {sv.getAtIndex(JAVA_INT, 0), sv.getAtIndex(JAVA_INT, 1)};
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * close(2), linked here rather than taken from {@code sys.Unistd}: a benchmark that never touched
+     * Unistd would initialize it in its trial tear-down, and the megabytes its handles take to link
+     * would show up in the last iteration's {@code gc.alloc.rate.norm}.
+     */
+    static void close(int fd) {
+        try {
+            int r = (int) CLOSE.invokeExact(fd);
+            if (r != 0) throw new IllegalStateException("close(" + fd + ") failed");
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
