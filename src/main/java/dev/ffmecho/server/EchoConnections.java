@@ -21,9 +21,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  *
  * <p>On a partial write only the unsent bytes are kept (in a buffer allocated for that connection —
  * the one allocation of the data path, and only under backpressure) and the connection is not read
- * again until they are flushed: never unbounded buffering. Per-connection state is a few entries in
- * arrays indexed by fd, so an idle connection costs the kernel's socket and about 25 bytes here, and
- * a message costs no allocation at all.
+ * again until they are flushed: never unbounded buffering. Per-connection state is three entries in
+ * arrays indexed by fd (6 bytes with compressed references), so an idle connection costs the
+ * kernel's socket and little else here, and a message costs no allocation at all.
  *
  * <p>Confined to its loop's thread, like the arena that holds its read buffer.
  */
@@ -48,11 +48,9 @@ public final class EchoConnections {
     private final MemorySegment on;
     private final int readInterest;
 
-    // Indexed by fd: whether it is ours, and its unsent bytes (with their arena and how many are out).
+    // Indexed by fd: whether it is ours, and its unsent bytes if a write was partial (else null).
     private boolean[] open = new boolean[1024];
-    private MemorySegment[] pending = new MemorySegment[1024];
-    private Arena[] pendingArena = new Arena[1024];
-    private long[] pendingOffset = new long[1024];
+    private Unsent[] pending = new Unsent[1024];
     private int count;
     // Edge-triggered connections cut short at MAX_READS_PER_TURN, to serve again next turn.
     private boolean[] deferredFlag = new boolean[1024];
@@ -174,14 +172,21 @@ public final class EchoConnections {
         return false;
     }
 
+    /** Bytes read but not yet written back, in their own arena; {@code sent} of them are out. */
+    private static final class Unsent {
+        final Arena arena = Arena.ofConfined();
+        final MemorySegment bytes;
+        long sent;
+
+        Unsent(MemorySegment from, long offset, long length) {
+            bytes = arena.allocate(length);
+            MemorySegment.copy(from, offset, bytes, 0, length);
+        }
+    }
+
     /** Partial write: copy bytes {@code w..n} of the read buffer aside and wait to be writable. */
     private void keepUnsent(int fd, long n, long w) throws SyscallException {
-        Arena a = Arena.ofConfined();
-        MemorySegment rest = a.allocate(n - w);
-        MemorySegment.copy(buf, w, rest, 0, n - w);
-        pendingArena[fd] = a;
-        pending[fd] = rest;
-        pendingOffset[fd] = 0;
+        pending[fd] = new Unsent(buf, w, n - w);
         // Level-triggered: EPOLLOUT only, or an unread EPOLLIN/RDHUP would wake every wait meanwhile.
         // Edge-triggered, EPOLLOUT is registered already and its edge comes when the peer reads.
         if (trigger == Trigger.LEVEL) register(EPoll.EPOLL_CTL_MOD, fd, EPoll.EPOLLOUT);
@@ -189,10 +194,9 @@ public final class EchoConnections {
 
     /** Writes unsent bytes; true once none are left (and reading may resume). */
     private boolean flush(int fd) throws SyscallException {
-        MemorySegment rest = pending[fd];
-        long off = pendingOffset[fd];
-        long left = rest.byteSize() - off;
-        long w = Unistd.write(fd, rest.asSlice(off), left);
+        Unsent rest = pending[fd];
+        long left = rest.bytes.byteSize() - rest.sent;
+        long w = Unistd.write(fd, rest.bytes.asSlice(rest.sent), left);
         if (w == -Errno.EAGAIN || w == -Errno.EINTR) return false;
         if (w < 0) {
             report(fd, "write", w);
@@ -200,7 +204,7 @@ public final class EchoConnections {
             return false;
         }
         if (w < left) {
-            pendingOffset[fd] = off + w;
+            rest.sent += w;
             return false;
         }
         freePending(fd);
@@ -232,8 +236,7 @@ public final class EchoConnections {
     }
 
     private void freePending(int fd) {
-        if (pendingArena[fd] != null) pendingArena[fd].close();
-        pendingArena[fd] = null;
+        if (pending[fd] != null) pending[fd].arena.close();
         pending[fd] = null;
     }
 
@@ -242,8 +245,6 @@ public final class EchoConnections {
         int size = Math.max(fd + 1, open.length * 2);
         open = Arrays.copyOf(open, size);
         pending = Arrays.copyOf(pending, size);
-        pendingArena = Arrays.copyOf(pendingArena, size);
-        pendingOffset = Arrays.copyOf(pendingOffset, size);
         deferredFlag = Arrays.copyOf(deferredFlag, size);
     }
 }
