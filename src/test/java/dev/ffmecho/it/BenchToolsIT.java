@@ -1,0 +1,150 @@
+package dev.ffmecho.it;
+
+import dev.ffmecho.Tools;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The benchmark tools are instruments; an instrument that drifts gives wrong numbers silently. So
+ * the suite builds them as the bench scripts do and checks that they measure what they claim:
+ * the load client verifies echoes (and catches a server that corrupts one byte), the C yardstick
+ * server echoes, and the JMH module builds and shows the event loop's per-message path
+ * allocation-free. No timing is asserted: numbers come from {@code jmh/bench/*.sh}.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class BenchToolsIT {
+    private static final Path ROOT = Jar.PATH.getParent().getParent();
+    private static final Path BENCH = ROOT.resolve("jmh/bench");
+
+    @TempDir
+    static Path bin;
+
+    @BeforeAll
+    static void buildTheCPrograms() throws Exception {
+        String gcc = Tools.require("gcc", "build the benchmark's C programs");
+        for (String prog : List.of("echo_server", "load_client", "startup_probe", "downcall_loop")) {
+            Jar.Result r = Jar.run(List.of(gcc, "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o",
+                    bin.resolve(prog).toString(), BENCH.resolve(prog + ".c").toString()));
+            assertEquals(0, r.status(), prog + ".c must build warning-free: " + r.stderr());
+        }
+    }
+
+    /** Runs the load client for one second at {@code port}; returns its result line. */
+    private static Jar.Result load(int port, String... extra) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(bin.resolve("load_client").toString(),
+                "-c", "8", "-d", "4", "-s", "100", "-w", "0", "-t", "1", "-p", Integer.toString(port)));
+        cmd.addAll(List.of(extra));
+        return Jar.run(cmd);
+    }
+
+    private static void assertVerifiedEchoes(Jar.Result r, String who) {
+        assertEquals(0, r.status(), who + ": " + r.stdout() + r.stderr());
+        Matcher m = Pattern.compile("msgs=(\\d+) .* errors=0").matcher(r.stdout());
+        assertTrue(m.find(), who + ": " + r.stdout());
+        assertTrue(Long.parseLong(m.group(1)) > 0, who + " echoed messages: " + r.stdout());
+        assertTrue(r.stdout().contains("echoed bytes verified"), r.stdout());
+    }
+
+    @Test
+    void theLoadClientVerifiesEveryEchoFromFfmEchoAndTheCServer() throws Exception {
+        int port = Jar.freePort();
+        Process ffm = new ProcessBuilder(Jar.command("--mode", "eventloop", "--loops", "1", "--quiet",
+                "--listen", "127.0.0.1:" + port)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            CliIT.awaitListening(port);
+            assertVerifiedEchoes(load(port, "-P", Long.toString(ffm.pid())), "ffm-echo eventloop");
+        } finally {
+            ffm.destroy();
+            assertTrue(ffm.waitFor(20, TimeUnit.SECONDS));
+        }
+        for (String trigger : List.of("lt", "et")) {
+            int cport = Jar.freePort();
+            Process c = new ProcessBuilder(bin.resolve("echo_server").toString(), "-p", Integer.toString(cport), "-m", trigger)
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                CliIT.awaitListening(cport);
+                assertVerifiedEchoes(load(cport), "C echo_server -m " + trigger);
+            } finally {
+                c.destroy();
+                assertTrue(c.waitFor(20, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    /** A server that echoes everything but flips one byte: the client must say where, and exit 1. */
+    @Test
+    void theLoadClientCatchesOneCorruptedByte() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = Thread.ofPlatform().daemon().start(() -> {
+                try (Socket s = server.accept()) {
+                    InputStream in = s.getInputStream();
+                    OutputStream out = s.getOutputStream();
+                    s.setTcpNoDelay(true);
+                    byte[] buf = new byte[65536];
+                    long seen = 0;
+                    for (int n; (n = in.read(buf)) > 0; seen += n) {
+                        if (seen <= 5000 && 5000 < seen + n) buf[(int) (5000 - seen)] ^= 1;
+                        out.write(buf, 0, n);
+                    }
+                } catch (Exception ignored) {
+                    // the client hung up after finding the byte
+                }
+            });
+            Jar.Result r = Jar.run(List.of(bin.resolve("load_client").toString(),
+                    "-c", "1", "-d", "1", "-s", "100", "-w", "0", "-t", "2", "-p", Integer.toString(server.getLocalPort())));
+            assertEquals(1, r.status(), r.stdout() + r.stderr());
+            assertTrue((r.stdout() + r.stderr()).contains("MISMATCH"), r.stdout() + r.stderr());
+            assertTrue((r.stdout() + r.stderr()).contains("stream_offset=5000"), r.stdout() + r.stderr());
+            t.join(5000);
+        }
+    }
+
+    /**
+     * {@code mvn -f jmh/pom.xml package} as README says, then the event-loop benchmark briefly with
+     * JMH's allocation profiler: one allocated object per message would be ≥ 16 B/op.
+     */
+    @Test
+    void theJmhModuleBuildsAndTheEventLoopPathAllocatesNothing(@TempDir Path out) throws Exception {
+        String mvn = Tools.require("mvn", "build the JMH module");
+        Process build = new ProcessBuilder(mvn, "-B", "-q", "-f", ROOT.resolve("jmh/pom.xml").toString(), "package")
+                .redirectErrorStream(true).redirectOutput(out.resolve("mvn.log").toFile()).start();
+        assertTrue(build.waitFor(240, TimeUnit.SECONDS), "the JMH build finishes");
+        assertEquals(0, build.exitValue(), Files.readString(out.resolve("mvn.log")));
+        Path benchmarks = ROOT.resolve("jmh/target/benchmarks.jar");
+        assertTrue(Files.isRegularFile(benchmarks));
+
+        Path json = out.resolve("jmh.json");
+        Process jmh = new ProcessBuilder(Jar.JAVA, "-jar", benchmarks.toString(), "EventLoopBench",
+                "-f", "1", "-wi", "2", "-w", "1s", "-i", "2", "-r", "1s", "-prof", "gc", "-rf", "json", "-rff", json.toString())
+                .redirectErrorStream(true).redirectOutput(out.resolve("jmh.log").toFile()).start();
+        assertTrue(jmh.waitFor(120, TimeUnit.SECONDS), "the JMH run finishes");
+        assertEquals(0, jmh.exitValue(), Files.readString(out.resolve("jmh.log")));
+        String result = Files.readString(json, StandardCharsets.UTF_8);
+        Matcher m = Pattern.compile("\"gc\\.alloc\\.rate\\.norm\"\\s*:\\s*\\{\\s*\"score\"\\s*:\\s*([0-9.eE+-]+)").matcher(result);
+        int found = 0;
+        while (m.find()) {
+            found++;
+            double bytesPerOp = Double.parseDouble(m.group(1));
+            assertTrue(bytesPerOp < 8, "event loop per message allocates " + bytesPerOp + " B/op");
+        }
+        assertEquals(2, found, "one allocation figure per trigger (LEVEL, EDGE): " + result);
+    }
+}
