@@ -49,10 +49,17 @@ public final class NioEchoServer {
                 SelectionKey key = it.next();
                 it.remove();
                 if (!key.isValid()) continue;
-                try {
-                    if (key.isAcceptable()) {
+                if (key.isAcceptable()) {
+                    try {
                         accept(server, selector);
-                    } else if (key.isWritable()) {
+                    } catch (IOException e) {
+                        // e.g. EMFILE: the listener stays; the next select retries
+                        System.err.println("NioEchoServer: accept: " + e.getMessage());
+                    }
+                    continue;
+                }
+                try {
+                    if (key.isWritable()) {
                         flush(key);
                     } else if (key.isReadable()) {
                         echo(key, buf);

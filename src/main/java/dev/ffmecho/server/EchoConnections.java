@@ -52,6 +52,8 @@ public final class EchoConnections {
     private boolean[] open = new boolean[1024];
     private Unsent[] pending = new Unsent[1024];
     private int count;
+    /** What the last read(2) returned: a short read ends an edge-triggered turn. */
+    private long lastRead;
     // Edge-triggered connections cut short at MAX_READS_PER_TURN, to serve again next turn.
     private boolean[] deferredFlag = new boolean[1024];
     private int[] deferred = new int[64];
@@ -113,7 +115,13 @@ public final class EchoConnections {
             echoOnce(fd);
             return;
         }
+        // Edge-triggered: read until EAGAIN — or until a short read, which on a TCP socket means the
+        // receive queue is empty now, and data that comes later raises a new edge (nginx's
+        // ngx_unix_recv stops there too). Not when the peer has closed: that edge is spent, so
+        // read on to EOF.
+        boolean peerClosed = (events & (EPoll.EPOLLRDHUP | EPoll.EPOLLHUP | EPoll.EPOLLERR)) != 0;
         for (int reads = 1; echoOnce(fd); reads++) {
+            if (lastRead < READ_BUFFER && !peerClosed) return;
             if (reads == MAX_READS_PER_TURN) {
                 defer(fd);
                 return;
@@ -153,8 +161,12 @@ public final class EchoConnections {
      */
     private boolean echoOnce(int fd) throws SyscallException {
         long n = Unistd.read(fd, buf, READ_BUFFER);
+        lastRead = n;
         if (n == -Errno.EAGAIN) return false;
-        if (n == -Errno.EINTR) return true;
+        if (n == -Errno.EINTR) {
+            lastRead = READ_BUFFER; // interrupted, not short: read again
+            return true;
+        }
         if (n <= 0) {
             if (n < 0) report(fd, "read", n);
             close(fd);

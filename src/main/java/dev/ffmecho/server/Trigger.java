@@ -14,8 +14,8 @@ public enum Trigger {
     /**
      * {@code EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET} once, as Go registers every fd
      * (runtime/netpoll_epoll.go netpollopen): no epoll_ctl after the first, but each wakeup must read
-     * until EAGAIN (epoll(7): "only after read(2) or write(2) return EAGAIN"), one extra read(2) per
-     * wakeup.
+     * until EAGAIN (epoll(7): "only after read(2) or write(2) return EAGAIN") — or until a short
+     * read, which empties a TCP socket's queue (nginx relies on it) unless the peer has closed.
      */
     EDGE
 }
