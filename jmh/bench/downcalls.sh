@@ -220,9 +220,10 @@ L.append("")
 L.append("## Event loop, per message")
 L.append("")
 L.append("`EventLoopBench.eventLoopPerMessage`: client `write` 64 B → `epoll_wait(epfd, events, 16, 0)` → "
-         "`EchoConnections.onEvent` (server `read` + `write`; edge-triggered also the `read` that gets EAGAIN) → "
-         "client `read` 64 B; all through the product's `sys` bindings: 5 system calls per message level-triggered, "
-         "6 edge-triggered (the extra `read` that returns EAGAIN; counted with `strace -c`), against 2 in the table above. "
+         "`EchoConnections.onEvent` (server `read` + `write`) → "
+         "client `read` 64 B; all through the product's `sys` bindings: 5 system calls per message with either trigger "
+         "(edge-triggered, the 64 B read is short, which ends the turn without a read that returns EAGAIN), "
+         "against 2 in the table above. "
          "`gc.alloc.rate.norm` must be ≈ 0 (a few hundredths of a byte is JMH's own per-iteration bookkeeping).")
 L.append("")
 L.append("| trigger | ns/op ± error (99.9%) | ratio to C | best iter. ns/op | ratio to ffmEchoShipped | gc.alloc.rate.norm B/op |")

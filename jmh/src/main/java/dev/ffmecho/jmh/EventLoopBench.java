@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a client writes 64 bytes into end {@code a} of a socketpair, the loop polls once
  * ({@code epoll_wait(epfd, events, 16, 0)}), serves deferred connections, hands each event to
  * {@link EchoConnections#onEvent} (which reads the 64 bytes from {@code b} and writes them back —
- * and, edge-triggered, reads again until EAGAIN), and the client reads the echo from {@code a}.
+ * edge-triggered, the short read ends the turn as it would after EAGAIN), and the client reads
+ * the echo from {@code a}.
  *
  * <p>Everything is the product's code: {@code sys.Unistd}/{@code sys.EPoll} for the client side
  * too. {@code b} is non-blocking as an accepted connection is; {@code a} blocks. Run with
