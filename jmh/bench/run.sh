@@ -476,6 +476,7 @@ ids=(c ffm-el1 ffm-el2 ffm-gor ffm-seq nio)
   printf '"scenario"'
   for id in "${ids[@]}"; do
     t=$(awk -F, -v i="$id" '$1=="main" && $2==i {print $3; exit}' "$with_ratios")
+    [ "$id" = c ] && t="C epoll (lt or et, the cheaper per scenario)"
     printf '\t"%s"\t"%s"\t"%s"' "${t:-$id}" "${t:-$id}" "${t:-$id}"
   done
   printf '\n'
