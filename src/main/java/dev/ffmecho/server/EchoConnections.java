@@ -106,22 +106,25 @@ public final class EchoConnections {
 
     /** What epoll reported for connection {@code fd}: flush, echo, or close it. */
     public void onEvent(int fd, int events) throws SyscallException {
+        // Edge-triggered, a turn reads until EAGAIN — or until a short read, which on a TCP socket
+        // means the receive queue is empty now, so data that comes later raises a new edge (nginx's
+        // ngx_unix_recv stops there too). Not when the peer's close may be among the edges: one
+        // reported now (RDHUP/HUP/ERR), or one that came while unsent bytes kept us from reading
+        // (those events were not acted on): then read on to EOF.
+        boolean untilEagain = (events & (EPoll.EPOLLRDHUP | EPoll.EPOLLHUP | EPoll.EPOLLERR)) != 0;
         if (pending[fd] != null) {
             if ((events & (EPoll.EPOLLOUT | EPoll.EPOLLERR | EPoll.EPOLLHUP)) == 0 || !flush(fd)) return;
-            // Flushed. Edge-triggered, the input that arrived meanwhile raised no new edge: read it now.
-            if (trigger == Trigger.LEVEL) return;
+            if (trigger == Trigger.LEVEL) return; // flushed; EPOLLIN is back in the interest set
+            untilEagain = true;
+        } else if (trigger == Trigger.EDGE && (events & (EPoll.EPOLLIN | EPoll.EPOLLRDHUP | EPoll.EPOLLHUP | EPoll.EPOLLERR)) == 0) {
+            return; // a bare EPOLLOUT edge with nothing unsent: nothing to do
         }
         if (trigger == Trigger.LEVEL) {
             echoOnce(fd);
             return;
         }
-        // Edge-triggered: read until EAGAIN — or until a short read, which on a TCP socket means the
-        // receive queue is empty now, and data that comes later raises a new edge (nginx's
-        // ngx_unix_recv stops there too). Not when the peer has closed: that edge is spent, so
-        // read on to EOF.
-        boolean peerClosed = (events & (EPoll.EPOLLRDHUP | EPoll.EPOLLHUP | EPoll.EPOLLERR)) != 0;
         for (int reads = 1; echoOnce(fd); reads++) {
-            if (lastRead < READ_BUFFER && !peerClosed) return;
+            if (lastRead < READ_BUFFER && !untilEagain) return;
             if (reads == MAX_READS_PER_TURN) {
                 defer(fd);
                 return;
@@ -144,7 +147,8 @@ public final class EchoConnections {
         for (int i = 0; i < n; i++) {
             int fd = now[i];
             deferredFlag[fd] = false;
-            if (open[fd] && pending[fd] == null) onEvent(fd, EPoll.EPOLLIN);
+            // RDHUP: read until EAGAIN, as the turn that was cut short would have if the peer had closed.
+            if (open[fd] && pending[fd] == null) onEvent(fd, EPoll.EPOLLIN | EPoll.EPOLLRDHUP);
         }
     }
 

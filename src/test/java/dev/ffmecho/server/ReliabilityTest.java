@@ -256,6 +256,35 @@ class ReliabilityTest {
     }
 
     /**
+     * A client half-closes right after 8 MiB it is not yet reading, so the server is backpressured
+     * when the FIN is sent: once the client reads, every byte comes back, then EOF. (Whether the
+     * FIN reaches the server while it is not reading depends on the windows; the rule that makes
+     * that case safe, edge-triggered, is in EchoConnections.onEvent.)
+     */
+    @ParameterizedTest
+    @EnumSource(Setup.class)
+    void aCloseThatArrivesWhileBackpressuredStillEndsTheEcho(Setup setup) throws Exception {
+        int port = start(setup);
+        byte[] sent = new byte[8 << 20];
+        new Random(5).nextBytes(sent);
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(20000);
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    s.getOutputStream().write(sent); // stalls once both directions' buffers are full
+                    s.shutdownOutput();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, command -> Thread.ofPlatform().start(command));
+            Thread.sleep(300); // the server is backpressured: its write is partial, it stopped reading
+            byte[] echoed = s.getInputStream().readAllBytes(); // to EOF; SO_TIMEOUT if EOF never comes
+            writer.get(20, TimeUnit.SECONDS);
+            assertArrayEquals(sent, echoed);
+        }
+    }
+
+    /**
      * A client that sends 64 MiB without reading: the server's write parks on EAGAIN, so it stops
      * reading that conn — what it holds for it is bounded by one copy buffer (32 KiB, go1.6) or one
      * splice pipe (64 KiB, go1.19) plus the kernel's socket buffers — and in goroutine mode other
