@@ -7,7 +7,8 @@
 #   jmh/bench/compare.sh                      # C lt/et vs ffm-echo eventloop level/edge, scenarios B C D
 #   ROUNDS=7 SCENARIOS="B" jmh/bench/compare.sh
 #
-# Writes jmh/bench-results/compare-<date>.md (also printed). Exit 0, or 2 when something is missing.
+# Writes jmh/bench-results/compare-<date>.md (also printed) and .csv (every measurement). Exit 0;
+# 1 when a measurement failed; 2 when something is missing.
 set -uo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -79,19 +80,22 @@ for sc in $SCENARIOS; do
 done
 elapsed=$(( $(date +%s) - start_s ))
 
-# median and min–max of a column for (scenario, server)
-stat() { awk -F, -v s="$1" -v n="$2" -v c="$3" '$1 == s && $2 == n { v[++k] = $c + 0 }
-  END { asort(v); m = (k % 2) ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2; printf "%s %s %s", m, v[1], v[k] }' "$raw"; }
+# median, min and max of column $3 for (scenario $1, server $2); POSIX awk + sort (no gawk asort)
+stat() {
+  awk -F, -v s="$1" -v n="$2" -v c="$3" '$1 == s && $2 == n { print $c + 0 }' "$raw" | sort -g \
+    | awk '{ v[++k] = $1 } END { m = (k % 2) ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2; printf "%s %s %s", m, v[1], v[k] }'
+}
 
 out_md="$repo/jmh/bench-results/compare-$(date +%F).md"
 mkdir -p "$(dirname "$out_md")"
+{ echo "scenario,server,round,msgs_per_s,server_cpu_us_per_msg,p99_us"; cat "$raw"; } >"${out_md%.md}.csv"
 {
   echo "# Interleaved comparison — $(date +%F)"
   echo
   echo "- **machine**: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), kernel $(uname -r); $("$JAVA" -version 2>&1 | sed -n 2p)"
   echo "- **command**: \`ROUNDS=$ROUNDS SCENARIOS=\"$SCENARIOS\" jmh/bench/compare.sh\`; $ROUNDS counted rounds (after one warm-up round), each server measured once per round in turn, ${WARMUP_S} s warm-up + ${DURATION_S} s window per measurement; ${elapsed} s"
   echo "- All four servers stay up for the whole run, pinned to CPU 0; the load client ([load_client.c](../bench/load_client.c)) on CPU 1 verifies every echoed byte."
-  echo "- Values: median over the rounds, with [min – max]. Ratios are of medians, to the C server's better mode (lower CPU/msg) in that scenario."
+  echo "- Values: median over the rounds, with [min – max]. Ratios are of medians, to the C server's better mode (lower CPU/msg) in that scenario. Every measurement: [compare-$(date +%F).csv](compare-$(date +%F).csv)."
   echo
   echo "| scenario | server | msgs/s median [min – max] | server CPU µs/msg median [min – max] | p99 µs median | msgs/s ÷ C | CPU/msg ÷ C |"
   echo "|---|---|--:|--:|--:|--:|--:|"
