@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -120,7 +121,7 @@ public final class Netpoller implements AutoCloseable {
     private Thread idleM;
     /** Whether the idle M holds the poller role (then {@link #polling} is true as well). */
     private boolean idleMPolls;
-    private final java.util.concurrent.locks.Condition idleMWork = lock.newCondition();
+    private final Condition idleMWork = lock.newCondition();
     private boolean closed;
 
     public Netpoller(Flavor flavor) {
