@@ -242,7 +242,11 @@ public final class EchoConnections {
         for (int fd = 0; fd < open.length; fd++) if (open[fd]) close(fd);
     }
 
-    private void register(int op, int fd, int events) throws SyscallException {
+    /**
+     * epoll_ctl on the loop's epoll fd, data = the fd, with the event struct this object owns: for
+     * its connections and for the loop's listener and wake-up fd alike.
+     */
+    void register(int op, int fd, int events) throws SyscallException {
         EpollEvent.set(ctl, events, fd);
         Errno.check("epoll_ctl", EPoll.ctl(epfd, op, fd, ctl));
     }

@@ -170,22 +170,21 @@ public final class EventLoopServer implements Server {
         public void run() {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment events = EpollEvent.allocateArray(arena, MAX_EVENTS);
-                MemorySegment ctl = EpollEvent.allocate(arena);
                 MemorySegment drain = arena.allocate(JAVA_LONG);
                 RawSockaddrAny peer = new RawSockaddrAny(arena);
                 epfd = Errno.check("epoll_create1", EPoll.create1(EPoll.EPOLL_CLOEXEC));
                 conns = new EchoConnections(arena, epfd, tuning.trigger(), active, err, "loop " + index);
                 if (listening) {
-                    register(ctl, EPoll.EPOLL_CTL_ADD, listenFd, EPoll.EPOLLIN);
+                    conns.register(EPoll.EPOLL_CTL_ADD, listenFd, EPoll.EPOLLIN);
                     listenerArmed = true;
                 }
-                register(ctl, EPoll.EPOLL_CTL_ADD, wakeFd, EPoll.EPOLLIN);
+                conns.register(EPoll.EPOLL_CTL_ADD, wakeFd, EPoll.EPOLLIN);
                 while (true) {
                     long now = System.nanoTime();
-                    if (stopping && listening) stopListening(ctl);
+                    if (stopping && listening) stopListening();
                     if (stopping && (conns.count() == 0 || now >= drainDeadlineNanos)) break;
                     if (listening && !listenerArmed && now >= acceptResumeNanos) {
-                        register(ctl, EPoll.EPOLL_CTL_ADD, listenFd, EPoll.EPOLLIN);
+                        conns.register(EPoll.EPOLL_CTL_ADD, listenFd, EPoll.EPOLLIN);
                         listenerArmed = true;
                     }
                     int n = EPoll.wait(epfd, events, MAX_EVENTS, timeoutMillis(now));
@@ -198,7 +197,7 @@ public final class EventLoopServer implements Server {
                             Unistd.read(wakeFd, drain, 8);
                             takeInbox();
                         } else if (fd == listenFd) {
-                            if (listening) acceptAll(ctl, peer);
+                            if (listening) acceptAll(peer);
                         } else if (conns.owns(fd)) {
                             conns.onEvent(fd, EpollEvent.events(events, i));
                         }
@@ -223,19 +222,14 @@ public final class EventLoopServer implements Server {
             return wakeAt == Long.MAX_VALUE ? -1 : (int) Math.max(1, (wakeAt - now + 999_999) / 1_000_000);
         }
 
-        private void register(MemorySegment ctl, int op, int fd, int events) throws SyscallException {
-            EpollEvent.set(ctl, events, fd);
-            Errno.check("epoll_ctl", EPoll.ctl(epfd, op, fd, ctl));
-        }
-
-        private void stopListening(MemorySegment ctl) throws SyscallException {
+        private void stopListening() throws SyscallException {
             listening = false;
-            if (listenerArmed) register(ctl, EPoll.EPOLL_CTL_DEL, listenFd, 0);
+            if (listenerArmed) conns.register(EPoll.EPOLL_CTL_DEL, listenFd, 0);
             Unistd.close(listenFd);
         }
 
         /** accept4 until EAGAIN: level-triggered, but one wakeup may stand for many connections. */
-        private void acceptAll(MemorySegment ctl, RawSockaddrAny peer) throws SyscallException {
+        private void acceptAll(RawSockaddrAny peer) throws SyscallException {
             while (true) {
                 int fd = Socket.accept4(listenFd, peer, Socket.SOCK_NONBLOCK | Socket.SOCK_CLOEXEC);
                 if (fd == -Errno.EAGAIN) return;
@@ -245,7 +239,7 @@ public final class EventLoopServer implements Server {
                     // set for the back-off while connections are served.
                     long wait = backoff.next();
                     err.println("ffm-echo: " + new SyscallException("accept4", -fd).getMessage() + "; retrying in " + wait + "ms");
-                    register(ctl, EPoll.EPOLL_CTL_DEL, listenFd, 0);
+                    conns.register(EPoll.EPOLL_CTL_DEL, listenFd, 0);
                     listenerArmed = false;
                     acceptResumeNanos = System.nanoTime() + wait * 1_000_000;
                     return;
