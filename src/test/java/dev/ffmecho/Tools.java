@@ -6,6 +6,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -50,5 +51,18 @@ public final class Tools {
             if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D+", ""));
         }
         throw new IOException("no VmRSS in /proc/" + pid + "/status");
+    }
+
+    /**
+     * Waits (up to 10 s, sampling every 100 ms) for a writer's byte count to stop growing: a
+     * stalled writer, i.e. backpressure. Returns the count it stalled at, or -1 if it never did.
+     */
+    public static long awaitStall(AtomicLong written) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            long a = written.get();
+            Thread.sleep(100);
+            if (a > 0 && written.get() == a) return a;
+        }
+        return -1;
     }
 }

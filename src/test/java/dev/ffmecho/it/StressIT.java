@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -118,7 +119,7 @@ class StressIT {
             slow.connect(new InetSocketAddress("127.0.0.1", port), 10000);
             slow.setSoTimeout(30000);
             long before = Tools.rssKiB(server.pid());
-            long[] written = new long[1];
+            AtomicLong written = new AtomicLong();
             CompletableFuture<Void> writer = new CompletableFuture<>();
             Thread.ofPlatform().name("slow-writer").start(() -> {
                 try {
@@ -126,26 +127,14 @@ class StressIT {
                     OutputStream out = slow.getOutputStream();
                     for (int i = 0; i < 1024; i++) { // 64 MiB
                         out.write(chunk);
-                        synchronized (written) {
-                            written[0] += chunk.length;
-                        }
+                        written.addAndGet(chunk.length);
                     }
                     writer.complete(null);
                 } catch (Throwable e) {
                     writer.completeExceptionally(e);
                 }
             });
-            long stalledAt = -1;
-            for (int i = 0; i < 100 && stalledAt < 0; i++) {
-                long a;
-                synchronized (written) {
-                    a = written[0];
-                }
-                Thread.sleep(100);
-                synchronized (written) {
-                    if (a > 0 && written[0] == a) stalledAt = a;
-                }
-            }
+            long stalledAt = Tools.awaitStall(written);
             long after = Tools.rssKiB(server.pid());
             assertTrue(stalledAt > 0 && stalledAt < 64L << 20, mode + ": the writer stalls, after " + stalledAt + " bytes");
             assertTrue(after - before < 16 * 1024, mode + ": RSS grew " + (after - before) + " KiB while "

@@ -1,5 +1,6 @@
 package dev.ffmecho.server;
 
+import dev.ffmecho.Tools;
 import dev.ffmecho.net.Profile;
 import dev.ffmecho.net.Resolver;
 import org.junit.jupiter.api.AfterEach;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -299,7 +301,7 @@ class ReliabilityTest {
         try (Socket slow = new Socket("127.0.0.1", port)) {
             slow.setSoTimeout(30000);
             MessageDigest sent = MessageDigest.getInstance("SHA-256");
-            long[] written = new long[1];
+            AtomicLong written = new AtomicLong();
             CompletableFuture<Void> writer = new CompletableFuture<>();
             Thread.ofPlatform().name("slow-writer").start(() -> {
                 try {
@@ -310,9 +312,7 @@ class ReliabilityTest {
                         r.nextBytes(chunk);
                         out.write(chunk);
                         sent.update(chunk);
-                        synchronized (written) {
-                            written[0] += chunk.length;
-                        }
+                        written.addAndGet(chunk.length);
                     }
                     slow.shutdownOutput();
                     writer.complete(null);
@@ -321,17 +321,7 @@ class ReliabilityTest {
                 }
             });
             // The writer stalls: the server stopped reading because nobody reads its echo.
-            long stalled = -1;
-            for (int i = 0; i < 100 && stalled < 0; i++) {
-                long a;
-                synchronized (written) {
-                    a = written[0];
-                }
-                Thread.sleep(100);
-                synchronized (written) {
-                    if (a > 0 && written[0] == a) stalled = a;
-                }
-            }
+            long stalled = Tools.awaitStall(written);
             assertTrue(stalled > 0 && stalled < total, "the writer is held back, after " + stalled + " bytes");
             // Other clients are served at once.
             for (int i = 0; i < 5; i++) assertTrue(streamAndCompare(port, 64 * 1024, 100 + i), "another conn is served");
