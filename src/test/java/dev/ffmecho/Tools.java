@@ -35,16 +35,6 @@ public final class Tools {
         Assumptions.abort(why);
     }
 
-    /** The study note (shared/seeds/000_a1e8ecc4596106a7.txt), found beside the repository as CI lays it out. */
-    public static Path seedFile() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path p = d.resolve("shared/seeds/000_a1e8ecc4596106a7.txt");
-            if (Files.exists(p)) return p;
-        }
-        missing("shared/seeds/000_a1e8ecc4596106a7.txt not found beside the repository (CI lays shared/ beside the clone)");
-        return null;
-    }
-
     /** A process's resident set size, from /proc/PID/status. */
     public static long rssKiB(long pid) throws IOException {
         for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {

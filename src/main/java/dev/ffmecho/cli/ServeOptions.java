@@ -3,7 +3,7 @@ package dev.ffmecho.cli;
 import java.util.List;
 
 /**
- * The {@code serve} command line (SPEC §2). Defaults reproduce the study note's traced run:
+ * The {@code serve} command line. Defaults reproduce the study note's traced run:
  * {@code --listen :10020 --profile go1.6 --mode sequential}.
  */
 record ServeOptions(String listen, String profile, String mode, int loops, String trigger, String accept,

@@ -4,7 +4,7 @@ import dev.ffmecho.poll.Netpoller;
 import dev.ffmecho.poll.Splice;
 
 /**
- * Which Go's syscalls to reproduce (SPEC §3). Every difference between the versions is a field
+ * Which Go's syscalls to reproduce. Every difference between the versions is a field
  * here, named for what it does and documented with the Go source it comes from, so that the code
  * that runs the calls ({@link NetInit}, {@link NetFD}, {@link TCPListener}, {@link TCPConn}) asks
  * the profile instead of knowing versions. The order of the steps is Go's order, which the two

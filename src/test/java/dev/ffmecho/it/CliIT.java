@@ -85,7 +85,7 @@ class CliIT {
         assertEquals(0, server.exitValue());
     }
 
-    /** SPEC §1: no java.net, no NIO channels, no dependency — checked in the bytecode the jar ships. */
+    /** The product's promise: no java.net, no NIO channels, no dependency — checked in the bytecode the jar ships. */
     @Test
     void theJarHoldsOnlyOurClassesAndReferencesNoJdkNetworking() throws Exception {
         int classes = 0;

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The live oracle (SPEC §3, issue 5): each Go program — the sequential study program and the
+ * The live oracle: each Go program — the sequential study program and the
  * concurrent one — built with each installed Go (Debian's 1.19, bookworm-backports' 1.23), and
  * ffm-echo with the matching profile, in the mode that mirrors the program, serve the same client
  * scenario under {@code strace -f};

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * No leak across 100 000 connections (issue 7): open fds, threads and the JVM's native memory
+ * No leak across 100 000 connections: open fds, threads and the JVM's native memory
  * (NMT's "Other", where java.lang.foreign allocations are counted) are back at their baseline,
  * measured after a GC (per-thread errno buffers come from automatic arenas, which the GC frees).
  */

@@ -1,5 +1,6 @@
 package dev.ffmecho.it;
 
+import dev.ffmecho.StudyNote;
 import dev.ffmecho.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -76,7 +77,7 @@ class NativeNotesIT {
             }
         }
 
-        List<String> seed = Files.readAllLines(Tools.seedFile());
+        List<String> seed = StudyNote.excerptLines();
         int quotes = 0;
         for (Path note : notes()) {
             List<String> md = Files.readAllLines(note);

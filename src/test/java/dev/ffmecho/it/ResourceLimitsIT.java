@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Out of file descriptors (issue 7): with {@code ulimit -n 128}, accept4 fails with EMFILE once the
+ * Out of file descriptors: with {@code ulimit -n 128}, accept4 fails with EMFILE once the
  * server holds ~120 connections. It must back off as Go's net/http does (5 ms, doubling, capped at
  * 1 s), keep serving the connections it has, and accept the waiting ones as soon as fds free up.
  */

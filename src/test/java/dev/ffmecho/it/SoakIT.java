@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A bounded soak (issue 7): for {@code ffmecho.soak.seconds} (default 60) per mode, a mixed load
+ * A bounded soak: for {@code ffmecho.soak.seconds} (default 60) per mode, a mixed load
  * on the real jar — connect/echo/close churn, long-lived streams, and a 64-byte ping whose round
  * trips are timed — with zero errors allowed. It prints the ping's p50/p99 and the server's RSS
  * every 10 s, and requires RSS not to keep growing (the last sample within 1.1× the one at 10 s;

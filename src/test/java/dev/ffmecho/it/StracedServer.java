@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The real jar under {@code strace -f -o FILE}, as SPEC §1 tells users to run it. Knows when the
+ * The real jar under {@code strace -f -o FILE}, as the README tells users to run it. Knows when the
  * server is parked in a blocking {@code epoll_wait} by reading {@code /proc/PID/task/TID/syscall}
  * (not by sleeping), so that the traced sequence does not depend on timing, and stops it with
  * SIGTERM sent to the PID of the program it started.

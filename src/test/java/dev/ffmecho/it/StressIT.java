@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Many connections at once, and signals landing in system calls (issue 7), against the real jar. */
+/** Many connections at once, and signals landing in system calls, against the real jar. */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class StressIT {
     @TempDir

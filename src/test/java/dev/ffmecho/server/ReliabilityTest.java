@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What a real network does to an echo server (issue 7, first part): large and many streams
+ * What a real network does to an echo server: large and many streams
  * byte-exact, resets and half-finished messages — in every mode, with loopback clients bounded in
  * count and time.
  */
@@ -136,7 +136,7 @@ class ReliabilityTest {
         assertEquals("", stderr.toString());
     }
 
-    /** Issue 6's bar for the event loop: 200 clients at once, random write sizes, each echo byte-exact. */
+    /** The event loop's bar: 200 clients at once, random write sizes, each echo byte-exact. */
     @ParameterizedTest
     @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "EVENTLOOP_1", "EVENTLOOP_2", "EVENTLOOP_1_EDGE",
             "EVENTLOOP_3_EDGE_SINGLE", "EVENTLOOP_2_LEVEL_SINGLE"})

@@ -140,7 +140,7 @@ class TraceDiffCommandTest {
         Fixtures.Run r = Fixtures.run(ours(t).toString(), "--side-by-side");
         assertEquals(1, r.code());
         String row = r.out().lines().filter(l -> l.contains(" | ")).findFirst().orElseThrow();
-        assertTrue(row.matches("^33 +setsockopt\\(sock4, SOL_SOCKET, SO_REUSEADDR, \\[1\\], 4\\) = 0 +\\| 142 +"
+        assertTrue(row.matches("^38 +setsockopt\\(sock4, SOL_SOCKET, SO_REUSEADDR, \\[1\\], 4\\) = 0 +\\| 142 +"
                 + "setsockopt\\(sock4, SOL_SOCKET, SO_REUSEPORT, \\[1\\], 4\\) = 0$"), row);
     }
 
@@ -237,7 +237,7 @@ class TraceDiffCommandTest {
     }
 
     /**
-     * Hostile input (issue 7): 100 MB that is not strace output, and a real trace cut off in the
+     * Hostile input: 100 MB that is not strace output, and a real trace cut off in the
      * middle of a line, each give one line naming FILE:LINE — never a stack trace or an OOM.
      */
     @Test
