@@ -99,6 +99,12 @@ public final class EchoServer implements Server {
                 backoff.reset();
             } catch (SyscallException e) {
                 if (stopping) return; // woken by stop(): accept4 fails with EINVAL
+                if (AcceptBackoff.isConnectionError(e.errno())) {
+                    // The study program: fmt.Fprintln(os.Stderr, err); continue — the next Accept
+                    // is the next accept4, at once.
+                    err.println("ffm-echo: " + e.getMessage() + "; accepting the next connection");
+                    continue;
+                }
                 if (!AcceptBackoff.isTemporary(e.errno())) throw e;
                 long wait = backoff.next();
                 err.println("ffm-echo: " + e.getMessage() + "; retrying in " + wait + "ms");

@@ -50,6 +50,13 @@ public final class StraceParser {
     private static final Pattern KILLED = Pattern.compile("^\\+\\+\\+ killed by (SIG[A-Z0-9_+-]+)\\b.*\\+\\+\\+$");
     private static final Pattern DECORATED_FD = Pattern.compile("^(\\d+)<.*>$");
     private static final String UNFINISHED = "<unfinished ...>";
+    /**
+     * What strace appends to a result it forged with {@code -e inject=…} (strace(1), "Tampering"):
+     * {@code = -1 ECONNABORTED (Software caused connection abort) (INJECTED)}, or {@code = 42 (INJECTED)}
+     * for a forged return value. Kept as the call's {@link Syscall#extra}, so a normalized line still
+     * says the result was forged; both sides of a fault-injection diff carry the same injection.
+     */
+    static final String INJECTED = "(INJECTED)";
 
     private final String source;
     private final Consumer<TraceEvent> sink;
@@ -278,6 +285,8 @@ public final class StraceParser {
         Matcher decorated = DECORATED_FD.matcher(ret);
         if (decorated.matches()) ret = decorated.group(1);  // strace -y: "5<socket:[1234]>"
         String tail = sp < 0 ? "" : result.substring(sp + 1).strip();
+        boolean injected = tail.endsWith(INJECTED);
+        if (injected) tail = tail.substring(0, tail.length() - INJECTED.length()).strip();
         String errno = null;
         String errnoText = null;
         String extra = null;
@@ -290,6 +299,7 @@ public final class StraceParser {
                 extra = tail;
             }
         }
+        if (injected) extra = extra == null ? INJECTED : extra + " " + INJECTED;
         syscalls++;
         sink.accept(new Syscall(pid, name, args.strip(), head, ret, errno, errnoText, extra, startLine, lineNo, raw));
         return true;

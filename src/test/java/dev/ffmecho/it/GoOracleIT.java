@@ -73,7 +73,12 @@ class GoOracleIT {
      * {@code program} built with {@code toolchain}, once. A missing toolchain fails in CI (which
      * installs both) and skips elsewhere, naming the package to install.
      */
-    static synchronized Path binary(Toolchain toolchain, Program program) throws Exception {
+    static Path binary(Toolchain toolchain, Program program) throws Exception {
+        return binary(dir, toolchain, program);
+    }
+
+    /** The same, built under {@code dir} (for other tests that run the Go programs). */
+    static synchronized Path binary(Path dir, Toolchain toolchain, Program program) throws Exception {
         Path binary = dir.resolve(toolchain.profile).resolve(program.dir);
         if (Files.isExecutable(binary)) return binary;
         if (!Files.isExecutable(toolchain.go)) {

@@ -46,9 +46,19 @@ final class StracedServer implements AutoCloseable {
 
     /** Starts {@code strace -f -o DIR/run.strace COMMAND…}, a server that listens on {@code port}. */
     static StracedServer start(Path dir, int port, List<String> command) throws IOException, InterruptedException {
+        return start(dir, port, List.of(), command);
+    }
+
+    /**
+     * Starts {@code strace -f -o DIR/run.strace STRACE_OPTIONS… COMMAND…}, e.g. with
+     * {@code -e inject=accept4:error=EMFILE:when=2} to make the traced program meet a fault.
+     */
+    static StracedServer start(Path dir, int port, List<String> straceOptions, List<String> command)
+            throws IOException, InterruptedException {
         String straceBin = Tools.require("strace", "prove syscall fidelity by tracing the real programs");
         Path trace = dir.resolve("run.strace");
         List<String> cmd = new ArrayList<>(List.of(straceBin, "-f", "-o", trace.toString()));
+        cmd.addAll(straceOptions);
         cmd.addAll(command);
         Process strace = new ProcessBuilder(cmd)
                 .redirectOutput(dir.resolve("stdout.txt").toFile())

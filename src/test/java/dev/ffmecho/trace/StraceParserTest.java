@@ -155,6 +155,46 @@ class StraceParserTest {
         assertEquals(1, r.counts().get(Rule.DURATION));
     }
 
+    /** strace -e inject=…: the forged result parses like a real one, and stays marked as forged. */
+    @Test
+    void anInjectedResultKeepsItsErrnoAndIsMarkedInjected() {
+        List<Syscall> calls = Fixtures.syscalls(Fixtures.parse(
+                "9653  accept4(5, 0x7fc5cc2dad70, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 ECONNABORTED (Software caused connection abort) (INJECTED)",
+                "9653  epoll_pwait(7,  <unfinished ...>",
+                "9653  <... epoll_pwait resumed>0x7f5abc1b1680, 128, -1, NULL, 8) = -1 EINTR (Interrupted system call) (INJECTED) <0.000012>",
+                "9653  ioctl(-1, FS_IOC_FIEMAP, NULL) = 42 (INJECTED)",
+                "9653  fcntl(4, F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE) (INJECTED)",
+                "9653  accept4(5, 0x7fc5cc2dad70, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN (Resource temporarily unavailable)"));
+        assertEquals(5, calls.size(), "the split epoll_pwait is one call");
+        Syscall aborted = calls.get(0);
+        assertEquals("-1", aborted.ret());
+        assertEquals("ECONNABORTED", aborted.errno());
+        assertEquals("Software caused connection abort", aborted.errnoText());
+        assertEquals("(INJECTED)", aborted.extra());
+        Syscall interrupted = calls.get(1);
+        assertEquals("EINTR", interrupted.errno(), "a split call and a -T duration do not hide the marker");
+        assertEquals("Interrupted system call", interrupted.errnoText());
+        assertEquals("(INJECTED)", interrupted.extra());
+        assertEquals("42", calls.get(2).ret());
+        assertNull(calls.get(2).errno());
+        assertEquals("(INJECTED)", calls.get(2).extra());
+        assertEquals("(flags O_RDWR|O_LARGEFILE) (INJECTED)", calls.get(3).extra());
+        assertNull(calls.get(4).extra(), "a real failure is not marked");
+    }
+
+    /**
+     * The marker survives normalization: the compared line says the result was forged (both sides
+     * of a fault-injection diff carry the same injection, so it never differs by itself).
+     */
+    @Test
+    void theNormalizedLineOfAnInjectedCallSaysSo() {
+        List<String> lines = Fixtures.normLines(Fixtures.concat(Fixtures.LISTENER, new String[] {
+                "accept4(5, 0x7fc5cc2dad70, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EMFILE (Too many open files) (INJECTED)",
+                "accept4(5, 0x7fc5cc2dad70, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EMFILE (Too many open files)"}));
+        assertEquals(List.of("accept4(sock1, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EMFILE (INJECTED)",
+                "accept4(sock1, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EMFILE"), lines.subList(2, 4));
+    }
+
     @Test
     void stringsWithParensCommasAndQuotesDoNotConfuseTheArgumentScanner() {
         List<Syscall> calls = Fixtures.syscalls(Fixtures.parse(
