@@ -234,6 +234,11 @@ public final class EventLoopServer implements Server {
                 int fd = Socket.accept4(listenFd, peer, Socket.SOCK_NONBLOCK | Socket.SOCK_CLOEXEC);
                 if (fd == -Errno.EAGAIN) return;
                 if (fd == -Errno.EINTR || fd == -Errno.ECONNABORTED) continue;
+                if (fd < 0 && AcceptBackoff.isConnectionError(-fd)) {
+                    // The failed connection's own error (accept(2) NOTES): the listener is fine.
+                    err.println("ffm-echo: " + new SyscallException("accept4", -fd).getMessage() + "; accepting the next connection");
+                    continue;
+                }
                 if (fd < 0 && AcceptBackoff.isTemporary(-fd)) {
                     // Out of fds. The listener stays readable (level-triggered), so it leaves the epoll
                     // set for the back-off while connections are served.

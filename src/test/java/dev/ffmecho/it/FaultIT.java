@@ -160,6 +160,30 @@ class FaultIT {
                 + " runs of the study program built with " + toolchain.go + ":\n" + String.join("\n", goRuns));
     }
 
+    /**
+     * The event loop meets a failed connection's own error the same way: a pending network error
+     * on accept4 (EPROTO, accept(2) NOTES) is printed and the loop accepts the next connection at
+     * once, instead of ending. The loop's first accept4 is the one that fails (it accepts only
+     * once epoll says the listener is readable), so the client behind it is accepted by the next.
+     */
+    @org.junit.jupiter.api.Test
+    void theEventLoopKeepsServingAfterAConnectionErrorOnAccept4() throws Exception {
+        Fault fault = Fault.ACCEPT_EPROTO;
+        int port = Jar.freePort();
+        Path where = Files.createDirectories(dir.resolve("eventloop-" + fault));
+        List<String> inject = List.of("-e", "inject=accept4:error=EPROTO:when=1");
+        try (StracedServer server = StracedServer.start(where, port, inject,
+                Jar.command("--mode", "eventloop", "--loops", "1", "--listen", "127.0.0.1:" + port))) {
+            Scenario.echo(server.port, "first".getBytes(StandardCharsets.US_ASCII), 5);
+            Scenario.echo(server.port, "second".getBytes(StandardCharsets.US_ASCII), 6);
+            StracedServer.assertCleanExit(server);
+            String problem = injectionProblem(fault, server.trace);
+            assertNull(problem, problem);
+            assertTrue(server.stderr().contains("accept4: EPROTO (Protocol error); accepting the next connection"),
+                    "the error is reported and the loop goes on: " + server.stderr());
+        }
+    }
+
     /** The compared lines show the injected call, marked as strace forged it (unless trace-diff folds it). */
     private static void assertInjectedCallCompared(Fault fault, Path ours) {
         if (!fault.compared) return;
