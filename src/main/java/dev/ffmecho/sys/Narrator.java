@@ -71,6 +71,10 @@ public final class Narrator {
         emit("accept4(" + fd + ", " + filledSockaddr(peer, r) + ", " + flags(flags) + ")", r);
     }
 
+    static void connect(int fd, MemorySegment addr, int r) {
+        emit("connect(" + fd + ", " + sockaddr(addr) + ", " + addr.byteSize() + ")", r);
+    }
+
     static void getsockname(int fd, RawSockaddrAny local, int r) {
         emit("getsockname(" + fd + ", " + filledSockaddr(local, r) + ")", r);
     }
