@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Captures every trace the notes quote, from the real programs under strace -f:
 #   ffm-echo (target/ffm-echo.jar) on a dual-stack, an IPv4 and an IPv6 listener, and with --narrate;
-#   the Go study program (src/test/resources/dev/ffmecho/go/study) built with the installed Go,
+#   the Go study program (src/main/resources/dev/ffmecho/go/study) built with the installed Go,
 #   with ListenTCP and with Listen, and Go's concurrent echo server (…/go/concurrent); and, where
 #   bookworm-backports' Go 1.23 is installed, the same two programs built with it.
 # Each run serves one client that sends "hello", reads the echo and closes; then the server gets
@@ -112,10 +112,10 @@ if [ -z "$go" ]; then
   exit 0
 fi
 gover=$("$go" env GOVERSION | sed 's/^go\([0-9]*\.[0-9]*\).*/go\1/')
-(cd "$root/src/test/resources/dev/ffmecho/go/study" && GOFLAGS=-mod=mod "$go" build -o "$work/study" main.go)
+(cd "$root/src/main/resources/dev/ffmecho/go/study" && GOFLAGS=-mod=mod "$go" build -o "$work/study" main.go)
 p=$(free_port); capture "$gover-study-ListenTCP" 127.0.0.1 "$p" -- "$work/study" -host "" -port "$p"
 p=$(free_port); capture "$gover-study-Listen" 127.0.0.1 "$p" -- "$work/study" -host "" -port "$p" -api Listen
-(cd "$root/src/test/resources/dev/ffmecho/go/concurrent" && GOFLAGS=-mod=mod "$go" build -o "$work/concurrent" main.go)
+(cd "$root/src/main/resources/dev/ffmecho/go/concurrent" && GOFLAGS=-mod=mod "$go" build -o "$work/concurrent" main.go)
 p=$(free_port); capture "$gover-concurrent" 127.0.0.1 "$p" -- "$work/concurrent" -host "" -port "$p"
 # Which memory-management calls the Go runtime made on Linux (native-notes/10): the distinct names,
 # one per line (counts and addresses are timing and are not quoted).
@@ -126,8 +126,8 @@ echo "captured $out/$gover-study-memory-calls.txt"
 # Go 1.23 (bookworm-backports' golang-1.23-go), the second live oracle, where it is installed.
 go123=${GO123:-/usr/lib/go-1.23/bin/go}
 if [ -x "$go123" ]; then
-  (cd "$root/src/test/resources/dev/ffmecho/go/study" && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$go123" build -o "$work/study123" main.go)
-  (cd "$root/src/test/resources/dev/ffmecho/go/concurrent" && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$go123" build -o "$work/concurrent123" main.go)
+  (cd "$root/src/main/resources/dev/ffmecho/go/study" && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$go123" build -o "$work/study123" main.go)
+  (cd "$root/src/main/resources/dev/ffmecho/go/concurrent" && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$go123" build -o "$work/concurrent123" main.go)
   p=$(free_port); capture go1.23-study-ListenTCP 127.0.0.1 "$p" -- "$work/study123" -host "" -port "$p"
   p=$(free_port); capture go1.23-concurrent 127.0.0.1 "$p" -- "$work/concurrent123" -host "" -port "$p"
 else
