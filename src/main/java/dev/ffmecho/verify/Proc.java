@@ -23,8 +23,13 @@ final class Proc {
      * syscall, "running" for one that is not; the timeout is arg4, an int: low 32 bits all ones.
      */
     static boolean parked(long pid) {
+        return parked(taskSyscalls(pid));
+    }
+
+    /** {@link #parked(long)} of the threads' /proc/PID/task/TID/syscall lines, each split on blanks. */
+    static boolean parked(List<String[]> threads) {
         boolean blocked = false;
-        for (String[] f : taskSyscalls(pid)) {
+        for (String[] f : threads) {
             if (f[0].equals("running")) return false;
             if (f.length >= 5 && (f[0].equals(SYS_EPOLL_WAIT) || f[0].equals(SYS_EPOLL_PWAIT))
                     && (Long.parseUnsignedLong(f[4].replaceFirst("^0x", ""), 16) & 0xffff_ffffL) == 0xffff_ffffL) {
