@@ -176,6 +176,17 @@ public final class Narrator {
         emit("write(" + fd + ", " + string(buf, count) + ", " + count + ")", r);
     }
 
+    /** glibc's send(2) is the sendto syscall with no address, and strace shows it so. */
+    static void send(int fd, MemorySegment buf, long count, int flags, long r) {
+        emit("sendto(" + fd + ", " + string(buf, count) + ", " + count + ", " + (flags == Socket.MSG_NOSIGNAL ? "MSG_NOSIGNAL" : flags)
+                + ", NULL, 0)", r);
+    }
+
+    /** glibc's recv(2) is the recvfrom syscall with no address. */
+    static void recv(int fd, MemorySegment buf, long count, int flags, long r) {
+        emit("recvfrom(" + fd + ", " + (r < 0 ? pointer(buf) : string(buf, r)) + ", " + count + ", " + flags + ", NULL, NULL)", r);
+    }
+
     static void close(int fd, int r) {
         emit("close(" + fd + ")", r);
     }

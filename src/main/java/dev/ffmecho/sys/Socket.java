@@ -50,6 +50,9 @@ public final class Socket {
     public static final int TCP_KEEPINTVL = 5;
     public static final int TCP_KEEPCNT = 6;
 
+    // send(2) flags: MSG_NOSIGNAL makes a write to a connection the peer has closed fail with EPIPE, not raise SIGPIPE.
+    public static final int MSG_NOSIGNAL = 0x4000;
+
     // shutdown(2) how.
     public static final int SHUT_RD = 0;
     public static final int SHUT_WR = 1;
@@ -71,6 +74,16 @@ public final class Socket {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle CONNECT = Downcalls.errnoCapturing("connect",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    /*
+     * send and recv are for blocking sockets (verify's client), so unlike Unistd.read and write they
+     * are not linked critical: a critical call keeps its thread in Java state, and one that blocks
+     * holds off every safepoint of the JVM — a GC requested by another thread waits for it, and so
+     * does that thread — for as long as it blocks.
+     */
+    private static final MethodHandle SEND = Downcalls.errnoCapturing("send",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECV = Downcalls.errnoCapturing("recv",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SHUTDOWN = Downcalls.errnoCapturing("shutdown",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
@@ -204,6 +217,30 @@ public final class Socket {
         try {
             int r = Downcalls.resultOrErrno((int) CONNECT.invokeExact(state, fd, addr, (int) addr.byteSize()), state);
             if (Narrator.ENABLED) Narrator.connect(fd, addr, r);
+            return r;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** send(2) of {@code count} bytes from {@code buf}; may block (a blocking socket), so not critical. */
+    public static long send(int fd, MemorySegment buf, long count, int flags) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            long r = Downcalls.resultOrErrno((long) SEND.invokeExact(state, fd, buf, count, flags), state);
+            if (Narrator.ENABLED) Narrator.send(fd, buf, count, flags, r);
+            return r;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** recv(2) of up to {@code count} bytes into {@code buf}; may block (a blocking socket), so not critical. */
+    public static long recv(int fd, MemorySegment buf, long count, int flags) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            long r = Downcalls.resultOrErrno((long) RECV.invokeExact(state, fd, buf, count, flags), state);
+            if (Narrator.ENABLED) Narrator.recv(fd, buf, count, flags, r);
             return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);

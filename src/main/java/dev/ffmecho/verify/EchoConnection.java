@@ -14,9 +14,11 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * One client connection to 127.0.0.1:PORT through the sys bindings: a blocking socket (no
- * SOCK_NONBLOCK: the client is not under test and needs no poller), every read and write bounded by
+ * SOCK_NONBLOCK: the client is not under test and needs no poller), every send and recv bounded by
  * SO_RCVTIMEO/SO_SNDTIMEO, after which the call fails with EAGAIN (socket(7)) and this class says
- * the server went silent. Reads and writes may come from two threads at once (a writer streaming
+ * the server went silent. send/recv, not Unistd's read/write: those are linked critical for the
+ * server's non-blocking fds, and a critical call that blocks stalls the whole JVM at its next
+ * safepoint (a GC) — with the thread that would write the next bytes stopped there too. Reads and writes may come from two threads at once (a writer streaming
  * while a reader takes the echo); each call uses a buffer of its own.
  */
 final class EchoConnection implements AutoCloseable {
@@ -52,7 +54,7 @@ final class EchoConnection implements AutoCloseable {
         }
     }
 
-    /** Writes all of {@code data}. */
+    /** Sends all of {@code data}. */
     void writeAll(byte[] data) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(Math.min(CHUNK, Math.max(1, data.length)));
@@ -62,10 +64,10 @@ final class EchoConnection implements AutoCloseable {
                 MemorySegment.copy(data, off, buf, JAVA_BYTE, 0, n);
                 int sent = 0;
                 while (sent < n) {
-                    long w = Unistd.write(fd, buf.asSlice(sent), n - sent);
+                    long w = Socket.send(fd, buf.asSlice(sent), n - sent, Socket.MSG_NOSIGNAL);
                     if (w == -Errno.EINTR) continue;
-                    if (w == -Errno.EAGAIN) throw silent("write", "took none of the bytes sent");
-                    sent += (int) Errno.check("write", w);
+                    if (w == -Errno.EAGAIN) throw silent("send", "took none of the bytes sent");
+                    sent += (int) Errno.check("send", w);
                 }
                 off += n;
             }
@@ -93,10 +95,10 @@ final class EchoConnection implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(CHUNK);
             while (off < into.length) {
-                long r = Unistd.read(fd, buf, Math.min(CHUNK, into.length - off));
+                long r = Socket.recv(fd, buf, Math.min(CHUNK, into.length - off), 0);
                 if (r == -Errno.EINTR) continue;
-                if (r == -Errno.EAGAIN) throw silent("read", "echoed nothing");
-                Errno.check("read", r);
+                if (r == -Errno.EAGAIN) throw silent("recv", "echoed nothing");
+                Errno.check("recv", r);
                 if (r == 0) return off;
                 MemorySegment.copy(buf, JAVA_BYTE, 0, into, off, (int) r);
                 off += (int) r;

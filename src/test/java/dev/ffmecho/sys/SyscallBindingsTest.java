@@ -122,8 +122,37 @@ class SyscallBindingsTest {
         }
     }
 
+    /** send and recv on a connected pair: bytes across, then EOF after the peer's shutdown(SHUT_WR). */
+    @Test
+    void sendAndRecvMoveBytesAndRecvSeesEof() throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            int ln = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
+            int client = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
+            int server = -1;
+            try {
+                Errno.check("bind", Socket.bind(ln, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1}, 0)));
+                Errno.check("listen", Socket.listen(ln, 1));
+                RawSockaddrAny bound = new RawSockaddrAny(arena);
+                Errno.check("getsockname", Socket.getsockname(ln, bound));
+                Errno.check("connect", Socket.connect(client, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1},
+                        SockaddrIn.port(bound.sockaddr()))));
+                server = Errno.check("accept4", Socket.accept4(ln, new RawSockaddrAny(arena), 0));
+                assertEquals(5, Socket.send(client, arena.allocateFrom("hello"), 5, Socket.MSG_NOSIGNAL));
+                Errno.check("shutdown", Socket.shutdown(client, Socket.SHUT_WR));
+                MemorySegment buf = arena.allocate(16);
+                assertEquals(5, Socket.recv(server, buf, 16, 0));
+                assertEquals("hello", buf.getString(0));
+                assertEquals(0, Socket.recv(server, buf, 16, 0), "EOF after the peer's shutdown(SHUT_WR)");
+            } finally {
+                if (server >= 0) Unistd.close(server);
+                Unistd.close(client);
+                Unistd.close(ln);
+            }
+        }
+    }
+
     /**
-     * SO_RCVTIMEO bounds a blocking read (socket(7)): with nothing to read, read(2) gives up with
+     * SO_RCVTIMEO bounds a blocking recv (socket(7)): with nothing to read, recv(2) gives up with
      * EAGAIN instead of blocking for ever, and the option reads back as the timeval set.
      */
     @Test
@@ -145,7 +174,7 @@ class SyscallBindingsTest {
                 assertEquals(1, tv.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0), "tv_sec");
                 assertEquals(500_000, tv.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8), "tv_usec");
                 Errno.check("setsockopt", Socket.setsockoptTimeval(client, Socket.SO_RCVTIMEO, 50));
-                assertEquals(-Errno.EAGAIN, Unistd.read(client, arena.allocate(16), 16), "the peer never sent anything");
+                assertEquals(-Errno.EAGAIN, Socket.recv(client, arena.allocate(16), 16, 0), "the peer never sent anything");
             } finally {
                 Unistd.close(client);
                 Unistd.close(ln);
