@@ -32,13 +32,22 @@ final class BundledReference {
     /** The bundled reference for these options, or why there is none and what to do instead. */
     static String forOptions(VerifyOptions o) throws VerifyException {
         String name = name(o);
-        if (names().contains(name) && BundledReference.class.getResource(DIR + name + ".strace") != null) return name;
+        if (names().contains(name) && bundled(name)) return name;
         if (o.clients().overlapping() && o.clients().count() != Clients.DEFAULT_CONCURRENT) {
             throw VerifyException.cannotRun("only concurrent=" + Clients.DEFAULT_CONCURRENT + " is bundled; for --clients "
                     + o.clients() + " pass --go PATH (a go tool) to trace the Go twin live");
         }
         throw VerifyException.cannotRun("no bundled reference for --profile " + o.profile() + " --mode " + o.mode() + " --clients "
                 + o.clients() + " (bundled: " + String.join(", ", SHAPES) + " for each profile); pass --go PATH (a go tool) to trace the Go twin live");
+    }
+
+    /** Whether the jar holds {@code name}: opened as a stream, since getResource would hand back a java.net.URL. */
+    private static boolean bundled(String name) throws VerifyException {
+        try (InputStream in = BundledReference.class.getResourceAsStream(DIR + name + ".strace")) {
+            return in != null;
+        } catch (IOException e) {
+            throw VerifyException.cannotRun("cannot read " + DIR + name + ".strace from the jar: " + e.getMessage());
+        }
     }
 
     /** The {@code # go version: …} line of a bundled capture's header: which Go made it. */
