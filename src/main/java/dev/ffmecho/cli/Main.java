@@ -132,7 +132,7 @@ public final class Main {
               ffm-echo [serve] [--listen [HOST]:PORT] [--profile go1.6|go1.19|go1.23]
                                [--mode sequential|goroutine|eventloop] [--loops N] [--trigger level|edge]
                                [--accept reuseport|single] [--max-conns N] [--quiet] [--narrate]
-              ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]
+              ffm-echo trace-diff ACTUAL [--reference go1.6|NAME|FILE] [--html OUT.html] [--explain] [--side-by-side]
                                  [--normalized] [--concurrent]
               ffm-echo verify [--profile go1.6|go1.19|go1.23] [--mode sequential|goroutine]
                               [--clients serial|back-to-back|concurrent[=N]] [--go PATH] [--html OUT.html] [--keep DIR]
@@ -160,11 +160,13 @@ public final class Main {
 
             trace-diff: compare `strace -f` output of a run with the Go reference; exit 0 when the
               normalized network syscalls match, 1 when they differ, 2 when the input is unreadable.
+              NAME: a live Go capture bundled for verify, PROFILE-MODE-CLIENTS (e.g. go1.19-sequential-serial).
 
             verify: the whole fidelity check in one command. Runs this jar's server under strace -f, drives it
               with a built-in loopback client, and diffs its trace with Go's: a live capture bundled in the jar,
               or, with --go PATH, the Go twin (the study program for sequential, Go's concurrent server for
               goroutine) built with that go tool and traced the same way. Exit status as trace-diff's.
+              --profile, --mode     as for serve (eventloop has no Go twin to compare with)
               --clients C           serial: one client sends "hello" (default for sequential); back-to-back:
                                     three clients of 5 B, 70 000 B and 1 B, one after another; concurrent[=N]:
                                     N clients at once (default 4, the default for goroutine), each 3 x 64 B round
