@@ -124,10 +124,14 @@ final class TracedServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (strace.isAlive()) {
             kill();
-            strace.waitFor(WAIT_SECONDS, TimeUnit.SECONDS);
+            try {
+                strace.waitFor(WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // killed already; the caller sees the interrupt
+            }
         }
         try {
             Runtime.getRuntime().removeShutdownHook(killOnExit);
