@@ -46,6 +46,7 @@ class ProcTest {
         long self = ProcessHandle.current().pid();
         int before = Proc.openSockets(self);
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertTrue(s.isBound());
             assertEquals(before + 1, Proc.openSockets(self));
         }
         assertEquals(before, Proc.openSockets(self));
