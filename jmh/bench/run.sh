@@ -111,7 +111,7 @@ for prog in echo_server load_client startup_probe; do
 done
 mkdir -p "$work/nio"
 "$JAVAC" -d "$work/nio" "$here/NioEchoServer.java" || { say "run.sh: javac NioEchoServer.java failed"; exit 2; }
-study_src="$repo/src/test/resources/dev/ffmecho/go/study/main.go"
+study_src="$repo/src/main/resources/dev/ffmecho/go/study/main.go"
 (cd "$work" && GO111MODULE=off "$GO" build -o "$work/go-study" "$study_src") || { say "run.sh: go build $study_src failed"; exit 2; }
 
 have_trigger=0 have_accept=0

@@ -12,6 +12,7 @@ import dev.ffmecho.sys.Errno;
 import dev.ffmecho.sys.Narrator;
 import dev.ffmecho.sys.SyscallException;
 import dev.ffmecho.trace.TraceDiffCommand;
+import dev.ffmecho.verify.VerifyCommand;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,8 +20,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@code ffm-echo [serve] [flags]}, {@code ffm-echo trace-diff …}, {@code --help}, {@code --version}.
- * Exit status: 0 success, 1 trace-diff found a difference, 2 bad input or a failure to start.
+ * {@code ffm-echo [serve] [flags]}, {@code ffm-echo trace-diff …}, {@code ffm-echo verify …}, {@code --help},
+ * {@code --version}. Exit status: 0 success, 1 trace-diff or verify found a difference, 2 bad input or a
+ * failure to start.
  */
 public final class Main {
     static final int EXIT_BAD_INPUT = 2;
@@ -46,6 +48,9 @@ public final class Main {
                 }
                 case "trace-diff" -> {
                     return TraceDiffCommand.run(args.subList(1, args.size()), out, err);
+                }
+                case "verify" -> {
+                    return VerifyCommand.run(args.subList(1, args.size()), out, err);
                 }
                 case "serve" -> args = args.subList(1, args.size());
                 default -> { }
@@ -127,8 +132,10 @@ public final class Main {
               ffm-echo [serve] [--listen [HOST]:PORT] [--profile go1.6|go1.19|go1.23]
                                [--mode sequential|goroutine|eventloop] [--loops N] [--trigger level|edge]
                                [--accept reuseport|single] [--max-conns N] [--quiet] [--narrate]
-              ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]
+              ffm-echo trace-diff ACTUAL [--reference go1.6|NAME|FILE] [--html OUT.html] [--explain] [--side-by-side]
                                  [--normalized] [--concurrent]
+              ffm-echo verify [--profile go1.6|go1.19|go1.23] [--mode sequential|goroutine]
+                              [--clients serial|back-to-back|concurrent[=N]] [--go PATH] [--html OUT.html] [--keep DIR]
               ffm-echo --help | --version
 
             serve (the default command):
@@ -153,6 +160,21 @@ public final class Main {
 
             trace-diff: compare `strace -f` output of a run with the Go reference; exit 0 when the
               normalized network syscalls match, 1 when they differ, 2 when the input is unreadable.
+              NAME: a live Go capture bundled for verify, PROFILE-MODE-CLIENTS (e.g. go1.19-sequential-serial).
+
+            verify: the whole fidelity check in one command. Runs this jar's server under strace -f, drives it
+              with a built-in loopback client, and diffs its trace with Go's: a live capture bundled in the jar,
+              or, with --go PATH, the Go twin (the study program for sequential, Go's concurrent server for
+              goroutine) built with that go tool and traced the same way. Exit status as trace-diff's.
+              --profile, --mode     as for serve (eventloop has no Go twin to compare with)
+              --clients C           serial: one client sends "hello" (default for sequential); back-to-back:
+                                    three clients of 5 B, 70 000 B and 1 B, one after another; concurrent[=N]:
+                                    N clients at once (default 4, the default for goroutine), each 3 x 64 B round
+                                    trips then 200 000 B streamed and a half-close. Bundled: serial and
+                                    back-to-back for sequential, concurrent=4 for goroutine; others need --go.
+              --go PATH             build and trace the Go program with this go tool instead of the bundled capture
+              --html OUT.html       as trace-diff's; --keep DIR: keep the traces and the Go build in DIR
+              strace is strace on PATH, or FFM_ECHO_STRACE=/path/to/strace.
 
             example:
               strace -f -o run.strace java --enable-native-access=ALL-UNNAMED -jar ffm-echo.jar &

@@ -71,6 +71,10 @@ public final class Narrator {
         emit("accept4(" + fd + ", " + filledSockaddr(peer, r) + ", " + flags(flags) + ")", r);
     }
 
+    static void connect(int fd, MemorySegment addr, int r) {
+        emit("connect(" + fd + ", " + sockaddr(addr) + ", " + addr.byteSize() + ")", r);
+    }
+
     static void getsockname(int fd, RawSockaddrAny local, int r) {
         emit("getsockname(" + fd + ", " + filledSockaddr(local, r) + ")", r);
     }
@@ -170,6 +174,17 @@ public final class Narrator {
 
     static void write(int fd, MemorySegment buf, long count, long r) {
         emit("write(" + fd + ", " + string(buf, count) + ", " + count + ")", r);
+    }
+
+    /** glibc's send(2) is the sendto syscall with no address, and strace shows it so. */
+    static void send(int fd, MemorySegment buf, long count, int flags, long r) {
+        emit("sendto(" + fd + ", " + string(buf, count) + ", " + count + ", " + (flags == Socket.MSG_NOSIGNAL ? "MSG_NOSIGNAL" : flags)
+                + ", NULL, 0)", r);
+    }
+
+    /** glibc's recv(2) is the recvfrom syscall with no address. */
+    static void recv(int fd, MemorySegment buf, long count, int flags, long r) {
+        emit("recvfrom(" + fd + ", " + (r < 0 ? pointer(buf) : string(buf, r)) + ", " + count + ", " + flags + ", NULL, NULL)", r);
     }
 
     static void close(int fd, int r) {

@@ -3,10 +3,14 @@ package dev.ffmecho.sys;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.MemoryLayout.structLayout;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * {@code <sys/socket.h>}, {@code <netinet/in.h>}, {@code <netinet/tcp.h>}: constants (Linux
@@ -38,11 +42,16 @@ public final class Socket {
     public static final int SO_BROADCAST = 6;
     public static final int SO_KEEPALIVE = 9;
     public static final int SO_REUSEPORT = 15;
+    public static final int SO_RCVTIMEO = 20;   // SO_RCVTIMEO_OLD: a struct timeval of two longs on 64-bit
+    public static final int SO_SNDTIMEO = 21;
     public static final int IPV6_V6ONLY = 26;
     public static final int TCP_NODELAY = 1;
     public static final int TCP_KEEPIDLE = 4;
     public static final int TCP_KEEPINTVL = 5;
     public static final int TCP_KEEPCNT = 6;
+
+    // send(2) flags: MSG_NOSIGNAL makes a write to a connection the peer has closed fail with EPIPE, not raise SIGPIPE.
+    public static final int MSG_NOSIGNAL = 0x4000;
 
     // shutdown(2) how.
     public static final int SHUT_RD = 0;
@@ -63,8 +72,23 @@ public final class Socket {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     private static final MethodHandle GETSOCKNAME = Downcalls.errnoCapturing("getsockname",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle CONNECT = Downcalls.errnoCapturing("connect",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    /*
+     * send and recv are for blocking sockets (verify's client), so unlike Unistd.read and write they
+     * are not linked critical: a critical call keeps its thread in Java state, and one that blocks
+     * holds off every safepoint of the JVM — a GC requested by another thread waits for it, and so
+     * does that thread — for as long as it blocks.
+     */
+    private static final MethodHandle SEND = Downcalls.errnoCapturing("send",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECV = Downcalls.errnoCapturing("recv",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SHUTDOWN = Downcalls.errnoCapturing("shutdown",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+
+    /** {@code struct timeval} ({@code <sys/time.h>}, 64-bit): the value of SO_RCVTIMEO and SO_SNDTIMEO. */
+    public static final StructLayout TIMEVAL = structLayout(JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_usec"));
 
     private Socket() {}
 
@@ -97,6 +121,19 @@ public final class Socket {
     public static int setsockoptInt(int fd, int level, int name, int value) {
         try (Arena arena = Arena.ofConfined()) {
             return setsockopt(fd, level, name, arena.allocateFrom(JAVA_INT, value));
+        }
+    }
+
+    /**
+     * setsockopt(2) of a {@code struct timeval} option (SO_RCVTIMEO, SO_SNDTIMEO): a blocking read or
+     * write that waits longer than {@code millis} fails with EAGAIN (socket(7)).
+     */
+    public static int setsockoptTimeval(int fd, int name, long millis) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment tv = arena.allocate(TIMEVAL);
+            tv.set(JAVA_LONG, TIMEVAL.byteOffset(groupElement("tv_sec")), millis / 1000);
+            tv.set(JAVA_LONG, TIMEVAL.byteOffset(groupElement("tv_usec")), (millis % 1000) * 1000);
+            return setsockopt(fd, SOL_SOCKET, name, tv);
         }
     }
 
@@ -168,6 +205,42 @@ public final class Socket {
             int r = Downcalls.resultOrErrno(
                     (int) GETSOCKNAME.invokeExact(state, fd, buffer.address(), buffer.length()), state);
             if (Narrator.ENABLED) Narrator.getsockname(fd, buffer, r);
+            return r;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** connect(2) to the sockaddr held in {@code addr} (its size is the addrlen). */
+    public static int connect(int fd, MemorySegment addr) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            int r = Downcalls.resultOrErrno((int) CONNECT.invokeExact(state, fd, addr, (int) addr.byteSize()), state);
+            if (Narrator.ENABLED) Narrator.connect(fd, addr, r);
+            return r;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** send(2) of {@code count} bytes from {@code buf}; may block (a blocking socket), so not critical. */
+    public static long send(int fd, MemorySegment buf, long count, int flags) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            long r = Downcalls.resultOrErrno((long) SEND.invokeExact(state, fd, buf, count, flags), state);
+            if (Narrator.ENABLED) Narrator.send(fd, buf, count, flags, r);
+            return r;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** recv(2) of up to {@code count} bytes into {@code buf}; may block (a blocking socket), so not critical. */
+    public static long recv(int fd, MemorySegment buf, long count, int flags) {
+        MemorySegment state = Downcalls.callState();
+        try {
+            long r = Downcalls.resultOrErrno((long) RECV.invokeExact(state, fd, buf, count, flags), state);
+            if (Narrator.ENABLED) Narrator.recv(fd, buf, count, flags, r);
             return r;
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);

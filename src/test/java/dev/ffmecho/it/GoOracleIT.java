@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class GoOracleIT {
-    private static final Path GO_SOURCES = Path.of("src/test/resources/dev/ffmecho/go").toAbsolutePath();
+    private static final Path GO_SOURCES = Path.of("src/main/resources/dev/ffmecho/go").toAbsolutePath();
 
     @TempDir
     static Path dir;

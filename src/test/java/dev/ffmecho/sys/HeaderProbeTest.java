@@ -49,6 +49,7 @@ class HeaderProbeTest {
                 #include <sys/epoll.h>
                 #include <sys/eventfd.h>
                 #include <sys/socket.h>
+                #include <sys/time.h>
                 #include <unistd.h>
                 #define P(name, value) printf("%s %lld\\n", name, (long long) (value))
                 int main(void) {
@@ -66,6 +67,9 @@ class HeaderProbeTest {
                   P("offsetof sockaddr_in6.sin6_flowinfo", offsetof(struct sockaddr_in6, sin6_flowinfo));
                   P("offsetof sockaddr_in6.sin6_addr", offsetof(struct sockaddr_in6, sin6_addr));
                   P("offsetof sockaddr_in6.sin6_scope_id", offsetof(struct sockaddr_in6, sin6_scope_id));
+                  P("sizeof timeval", sizeof(struct timeval));
+                  P("offsetof timeval.tv_sec", offsetof(struct timeval, tv_sec));
+                  P("offsetof timeval.tv_usec", offsetof(struct timeval, tv_usec));
                   P("sizeof epoll_event", sizeof(struct epoll_event));
                   P("offsetof epoll_event.events", offsetof(struct epoll_event, events));
                   P("offsetof epoll_event.data", offsetof(struct epoll_event, data));
@@ -130,6 +134,12 @@ class HeaderProbeTest {
     void sockaddrIn6LayoutMatchesNetinetIn() {
         assertStruct("sockaddr_in6", SockaddrIn6.LAYOUT,
                 "sin6_family", "sin6_port", "sin6_flowinfo", "sin6_addr", "sin6_scope_id");
+    }
+
+    /** SO_RCVTIMEO/SO_SNDTIMEO take a struct timeval; the probe also checks their numbers are the 64-bit-time_t ones. */
+    @Test
+    void timevalLayoutMatchesSysTime() {
+        assertStruct("timeval", Socket.TIMEVAL, "tv_sec", "tv_usec");
     }
 
     @Test

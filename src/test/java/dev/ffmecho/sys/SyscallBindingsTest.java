@@ -93,17 +93,92 @@ class SyscallBindingsTest {
         }
     }
 
-    /** connect(2) is not a binding of the product (a server never connects); the test links it locally. */
     private static int connect(int fd, MemorySegment sa) {
-        var linker = java.lang.foreign.Linker.nativeLinker();
-        var connect = linker.downcallHandle(linker.defaultLookup().find("connect").orElseThrow(),
-                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
-                        java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.ADDRESS,
-                        java.lang.foreign.ValueLayout.JAVA_INT));
-        try {
-            return (int) connect.invokeExact(fd, sa, (int) sa.byteSize());
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+        return Socket.connect(fd, sa);
+    }
+
+    /** connect(2) to a port nobody listens on: the kernel refuses, and the binding says so as -errno. */
+    @Test
+    void connectToAClosedPortIsRefused() throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            int ln = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
+            int port;
+            try {
+                Errno.check("bind", Socket.bind(ln, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1}, 0)));
+                RawSockaddrAny bound = new RawSockaddrAny(arena);
+                Errno.check("getsockname", Socket.getsockname(ln, bound));
+                port = SockaddrIn.port(bound.sockaddr());
+            } finally {
+                Unistd.close(ln); // bound but never listening: nothing accepts on the port
+            }
+            int client = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
+            try {
+                int r = Socket.connect(client, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1}, port));
+                assertTrue(r < 0, "connect succeeded: " + r);
+                assertEquals("ECONNREFUSED", Errno.name(-r));
+            } finally {
+                Unistd.close(client);
+            }
+        }
+    }
+
+    /** send and recv on a connected pair: bytes across, then EOF after the peer's shutdown(SHUT_WR). */
+    @Test
+    void sendAndRecvMoveBytesAndRecvSeesEof() throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            int ln = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
+            int client = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
+            int server = -1;
+            try {
+                Errno.check("bind", Socket.bind(ln, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1}, 0)));
+                Errno.check("listen", Socket.listen(ln, 1));
+                RawSockaddrAny bound = new RawSockaddrAny(arena);
+                Errno.check("getsockname", Socket.getsockname(ln, bound));
+                Errno.check("connect", Socket.connect(client, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1},
+                        SockaddrIn.port(bound.sockaddr()))));
+                server = Errno.check("accept4", Socket.accept4(ln, new RawSockaddrAny(arena), 0));
+                assertEquals(5, Socket.send(client, arena.allocateFrom("hello"), 5, Socket.MSG_NOSIGNAL));
+                Errno.check("shutdown", Socket.shutdown(client, Socket.SHUT_WR));
+                MemorySegment buf = arena.allocate(16);
+                assertEquals(5, Socket.recv(server, buf, 16, 0));
+                assertEquals("hello", buf.getString(0));
+                assertEquals(0, Socket.recv(server, buf, 16, 0), "EOF after the peer's shutdown(SHUT_WR)");
+            } finally {
+                if (server >= 0) Unistd.close(server);
+                Unistd.close(client);
+                Unistd.close(ln);
+            }
+        }
+    }
+
+    /**
+     * SO_RCVTIMEO bounds a blocking recv (socket(7)): with nothing to read, recv(2) gives up with
+     * EAGAIN instead of blocking for ever, and the option reads back as the timeval set.
+     */
+    @Test
+    void receiveTimeoutEndsABlockingReadWithEagain() throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            int ln = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
+            int client = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
+            try {
+                Errno.check("bind", Socket.bind(ln, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1}, 0)));
+                Errno.check("listen", Socket.listen(ln, 1));
+                RawSockaddrAny bound = new RawSockaddrAny(arena);
+                Errno.check("getsockname", Socket.getsockname(ln, bound));
+                Errno.check("connect", Socket.connect(client, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1},
+                        SockaddrIn.port(bound.sockaddr()))));
+                Errno.check("setsockopt", Socket.setsockoptTimeval(client, Socket.SO_RCVTIMEO, 1_500)); // whole jiffies for HZ 100, 250 and 1000: read back unrounded
+                MemorySegment tv = arena.allocate(Socket.TIMEVAL);
+                MemorySegment len = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_INT, (int) Socket.TIMEVAL.byteSize());
+                Errno.check("getsockopt", Socket.getsockopt(client, Socket.SOL_SOCKET, Socket.SO_RCVTIMEO, tv, len));
+                assertEquals(1, tv.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0), "tv_sec");
+                assertEquals(500_000, tv.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8), "tv_usec");
+                Errno.check("setsockopt", Socket.setsockoptTimeval(client, Socket.SO_RCVTIMEO, 50));
+                assertEquals(-Errno.EAGAIN, Socket.recv(client, arena.allocate(16), 16, 0), "the peer never sent anything");
+            } finally {
+                Unistd.close(client);
+                Unistd.close(ln);
+            }
         }
     }
 }

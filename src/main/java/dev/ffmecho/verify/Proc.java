@@ -1,0 +1,116 @@
+package dev.ffmecho.verify;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/** What /proc says about a traced server (proc(5)): where its threads are, its sockets, and listening ports. */
+final class Proc {
+    private static final String SYS_EPOLL_WAIT = "232";  // x86_64 syscall numbers (asm/unistd_64.h)
+    private static final String SYS_EPOLL_PWAIT = "281";
+    private static final String TCP_LISTEN = "0A";       // include/net/tcp_states.h: TCP_LISTEN = 10
+    private static final List<Path> TCP_TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
+
+    private Proc() {}
+
+    /**
+     * A thread of {@code pid} is blocked in epoll_wait/epoll_pwait with timeout -1 — the server is
+     * parked waiting for the network — and no thread is on a CPU, so nothing is half-way through a
+     * sequence of calls. /proc/PID/task/TID/syscall is "NR arg1 … arg6 sp pc" for a thread in a
+     * syscall, "running" for one that is not; the timeout is arg4, an int: low 32 bits all ones.
+     */
+    static boolean parked(long pid) {
+        return parked(taskSyscalls(pid));
+    }
+
+    /** {@link #parked(long)} of the threads' /proc/PID/task/TID/syscall lines, each split on blanks. */
+    static boolean parked(List<String[]> threads) {
+        boolean blocked = false;
+        for (String[] f : threads) {
+            if (f[0].equals("running")) return false;
+            if (f.length >= 5 && (f[0].equals(SYS_EPOLL_WAIT) || f[0].equals(SYS_EPOLL_PWAIT))
+                    && (Long.parseUnsignedLong(f[4].replaceFirst("^0x", ""), 16) & 0xffff_ffffL) == 0xffff_ffffL) {
+                blocked = true;
+            }
+        }
+        return blocked;
+    }
+
+    private static List<String[]> taskSyscalls(long pid) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            return tasks.map(t -> {
+                try {
+                    return firstLine(t.resolve("syscall")).trim().split(" ");
+                } catch (IOException gone) {
+                    return new String[] {"exited"}; // the thread ended meanwhile
+                }
+            }).toList();
+        } catch (IOException gone) {
+            return List.of(); // the process ended
+        }
+    }
+
+    /** How many sockets {@code pid} holds open (fds whose link is "socket:[inode]"). */
+    static int openSockets(long pid) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return (int) fds.filter(Proc::isSocket).count();
+        } catch (IOException gone) {
+            return -1;
+        }
+    }
+
+    private static boolean isSocket(Path fd) {
+        try {
+            return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+        } catch (IOException closed) {
+            return false;
+        }
+    }
+
+    /** A TCP socket in LISTEN state on {@code port}, IPv4 or IPv6. */
+    static boolean listening(int port) {
+        return tcpSockets().anyMatch(f -> localPort(f) == port && f[3].equals(TCP_LISTEN));
+    }
+
+    /** Any TCP socket, in any state, has {@code port} as its local port. */
+    static boolean portInUse(int port) {
+        return tcpSockets().anyMatch(f -> localPort(f) == port);
+    }
+
+    /** Rows of /proc/net/tcp{,6} split on blanks: "sl local_address rem_address st …", addresses as HEXIP:HEXPORT. */
+    private static Stream<String[]> tcpSockets() {
+        return TCP_TABLES.stream().flatMap(table -> {
+            try {
+                return Files.readAllLines(table).stream().skip(1).map(l -> l.trim().split("\\s+")).filter(f -> f.length > 3);
+            } catch (IOException noIpv6) {
+                return Stream.empty();
+            }
+        });
+    }
+
+    private static int localPort(String[] row) {
+        String local = row[1];
+        return Integer.parseInt(local.substring(local.indexOf(':') + 1).toUpperCase(Locale.ROOT), 16);
+    }
+
+    /**
+     * The first line of a /proc file, read line-wise: procfs files report size 0, and a read that
+     * trusts the size (Files.readString) can stop after the first short read.
+     */
+    private static String firstLine(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        return lines.isEmpty() ? "" : lines.getFirst();
+    }
+
+    /** The first port of the kernel's ephemeral range (net.ipv4.ip_local_port_range; 32768 by default). */
+    static int ephemeralLow() {
+        try {
+            return Integer.parseInt(firstLine(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+        } catch (IOException | NumberFormatException e) {
+            return 32768;
+        }
+    }
+}
