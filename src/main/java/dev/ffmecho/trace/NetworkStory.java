@@ -42,10 +42,10 @@ final class NetworkStory implements Consumer<TraceEvent> {
                 "preadv2", "pwritev2", "recvfrom", "sendto", "recvmsg", "sendmsg", "recvmmsg", "sendmmsg", "close",
                 "shutdown", "setsockopt", "getsockopt", "bind", "connect", "listen", "accept", "accept4",
                 "getsockname", "getpeername", "fcntl", "fcntl64", "ioctl", "fstat", "fstatfs", "lseek", "fsync",
-                "fdatasync", "ftruncate", "epoll_wait", "epoll_pwait", "epoll_pwait2", "dup", "flock",
-                "fadvise64", "syncfs")) {
+                "fdatasync", "ftruncate", "dup", "flock", "fadvise64", "syncfs")) {
             FD_ARGS.put(n, new int[] {0});
         }
+        for (String n : PollFacts.NAMES) FD_ARGS.put(n, new int[] {0});
         FD_ARGS.put("epoll_ctl", new int[] {0, 2});
         FD_ARGS.put("splice", new int[] {0, 2});
         FD_ARGS.put("copy_file_range", new int[] {0, 2});
@@ -57,9 +57,14 @@ final class NetworkStory implements Consumer<TraceEvent> {
     }
 
     /** Calls whose fd argument is printed at entry and the rest at exit (for unfinished display). */
-    private static final Set<String> FD_ONLY_AT_ENTRY = Set.of("read", "readv", "pread64", "recvfrom", "recvmsg",
-            "recvmmsg", "accept", "accept4", "epoll_wait", "epoll_pwait", "epoll_pwait2", "getsockname",
-            "getpeername");
+    private static final Set<String> FD_ONLY_AT_ENTRY = union(PollFacts.NAMES, Set.of("read", "readv", "pread64",
+            "recvfrom", "recvmsg", "recvmmsg", "accept", "accept4", "getsockname", "getpeername"));
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
+    }
 
     private static final Set<String> INTERRUPTED = Set.of("EINTR", "ERESTARTSYS", "ERESTARTNOINTR",
             "ERESTARTNOHAND", "ERESTART_RESTARTBLOCK");
@@ -272,17 +277,14 @@ final class NetworkStory implements Consumer<TraceEvent> {
      * thread's last calls, and that order is scheduling. The moved polls keep their own order.
      */
     private void moveIdlePollersToTheCut() {
-        List<StoryCall> idle = compared.stream().filter(c -> isPoll(c) && c.phase() == Phase.UNFINISHED).toList();
+        List<StoryCall> idle = compared.stream()
+                .filter(c -> PollFacts.isPoll(c.name()) && c.phase() == Phase.UNFINISHED).toList();
         int last = compared.size() - idle.size();
         boolean alreadyLast = compared.subList(last, compared.size()).equals(idle);
         if (idle.isEmpty() || alreadyLast) return;
         compared.removeAll(idle);
         compared.addAll(idle);
         counts.add(Rule.IDLE_POLLER_AT_CUT, idle.size());
-    }
-
-    private static boolean isPoll(StoryCall c) {
-        return c.name().equals("epoll_wait") || c.name().equals("epoll_pwait") || c.name().equals("epoll_pwait2");
     }
 
     private void dropPollOnlyThreads() {
@@ -292,7 +294,7 @@ final class NetworkStory implements Consumer<TraceEvent> {
         Set<Integer> notPollOnly = new HashSet<>();
         for (StoryCall c : all) {
             pids.add(c.source().pid());
-            boolean nonBlockingPoll = isPoll(c) && !c.unfinished() && c.args().size() > 3 && c.args().get(3).equals("0");
+            boolean nonBlockingPoll = PollFacts.isCompletedNonBlocking(c.name(), c.args(), c.unfinished());
             if (!nonBlockingPoll) notPollOnly.add(c.source().pid());
         }
         if (pids.size() < 2) return;
