@@ -77,13 +77,13 @@ final class DiffReport {
     /** Which connection of each file a section compares, and how they were paired. */
     static String connectionTitle(ConnMatcher.Pair p) {
         if (p.act() == null) {
-            return "connection " + p.ref().whereInFile() + " in reference: the actual trace has no connection left to pair with it";
+            return "connection " + p.ref().whereInFile() + " in reference, none in actual (the actual trace has fewer connections)";
         }
         if (p.ref() == null) {
-            return "connection " + p.act().whereInFile() + " in actual: the reference has no connection left to pair with it";
+            return "connection " + p.act().whereInFile() + " in actual, none in reference (the actual trace has more connections)";
         }
         String both = "connection " + p.ref().whereInFile() + " in reference, " + p.act().whereInFile() + " in actual";
-        return p.equal() ? both + ": equal" : both + ": no equal connection, closest pair";
+        return p.equal() ? both : both + " (no equal connection in the actual trace: the closest pair)";
     }
 
     /** The waits between accepts whose shape the other side never shows: '-' the reference's, '+' the actual's. */

@@ -36,7 +36,7 @@ final class HtmlRenderer {
         for (Section s : r.sections) {
             if (s.title != null) {
                 h.append("<tr class=\"story").append(s.equal() ? "" : " differs").append("\"><th colspan=\"5\">")
-                        .append(esc(s.title)).append("</th></tr>\n");
+                        .append(esc(s.header().substring("=== ".length()))).append("</th></tr>\n");
             }
             rows(h, s);
         }

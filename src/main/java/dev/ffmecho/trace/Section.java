@@ -31,6 +31,12 @@ final class Section {
 
     boolean equal() { return deleted == 0 && inserted == 0; }
 
+    /** The section's heading line (titled sections only): what it compares and whether it differs. */
+    String header() {
+        return "=== " + title + (equal() ? ": equal" : ": differs (" + deleted
+                + " reference line(s) missing or changed, " + inserted + " actual line(s) not in the reference)");
+    }
+
     Entry ref(MyersDiff.Op op) { return op.a() < 0 ? null : reference.get(op.a()); }
 
     Entry act(MyersDiff.Op op) { return op.b() < 0 ? null : actual.get(op.b()); }

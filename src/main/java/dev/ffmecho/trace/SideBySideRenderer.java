@@ -31,7 +31,7 @@ final class SideBySideRenderer {
         out.println("+++ actual:    " + r.actualLabel + "  (" + DiffReport.describe(r.actual) + ")");
         out.println(r.verdict());
         for (Section s : r.sections) {
-            if (s.title != null) out.println("=== " + s.title);
+            if (s.title != null) out.println(s.header());
             renderRows(s.rows(), lw, tw, out);
         }
         for (NormalizedTrace t : new NormalizedTrace[] {r.reference, r.actual}) {

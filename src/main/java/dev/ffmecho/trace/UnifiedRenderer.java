@@ -22,7 +22,7 @@ final class UnifiedRenderer {
         out.println(r.verdict());
         int width = lineWidth(r);
         for (Section s : r.sections) {
-            if (s.title != null) out.println("=== " + s.title);
+            if (s.title != null) out.println(s.header());
             renderHunks(s, width, out);
         }
         printTrailer("reference", r.reference, out);
