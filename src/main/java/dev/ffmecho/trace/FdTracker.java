@@ -13,10 +13,10 @@ import java.util.Map;
  * still name the same sockets alike.
  *
  * <p>Births and deaths are applied when the call completes (the parser hands calls out in
- * completion order), but close(2) frees the number as soon as it starts: the kernel takes the fd
- * out of the table before the file is released (close(2): "the file descriptor is released
- * before the close completes"). So one thread's pipe2 or accept4 can return a number whose close
- * on another thread has not returned yet. The holder it displaced is remembered, and a call that
+ * completion order), but close(2) frees the number as soon as it starts ("the Linux kernel always
+ * releases the file descriptor early in the close operation, freeing it for reuse", close(2),
+ * NOTES). So one thread's pipe2 or accept4 can return a number whose close on another thread has
+ * not returned yet. The holder it displaced is remembered, and a call that
  * started before the new holder was born (that close) is about the displaced one.
  */
 final class FdTracker {
