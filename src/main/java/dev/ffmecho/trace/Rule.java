@@ -6,7 +6,7 @@ package dev.ffmecho.trace;
  * {@code --explain}, which prints them with their counts, so the explanation cannot drift from
  * what the normalizer really did. Per-call rewrites carry their implementation here (stage
  * {@link Stage#CALL}, applied in declaration order by {@link Normalizer}); the other stages are
- * applied by the class named in their stage.
+ * applied by the classes named in the section comments below.
  */
 public enum Rule {
     // --- StraceParser: reading the lines -------------------------------------------------------
@@ -71,7 +71,7 @@ public enum Rule {
     EPOLL_PWAIT_SIGSETSIZE(Stage.CALL, "epoll-pwait-sigsetsize",
             "epoll_pwait's sigsetsize replaced by … when sigmask is NULL: the kernel ignores it and Go leaves a stale register there"),
 
-    // --- TransferFolder: a connection's data transfer ------------------------------------------
+    // --- TransferFolder: a connection's data transfer; AcceptWaits: the accept loop's waits ------
     TRANSFER_FOLD(Stage.FOLD, "transfer-fold",
             "a conn's reads/writes from its first read or write to EOF or error folded into its shape: call forms, echo property, bytes in and out (round counts are timing)"),
     EAGAIN_WAIT_FOLD(Stage.FOLD, "eagain-wait-fold",
@@ -81,7 +81,7 @@ public enum Rule {
     ACCEPT_WAIT_FOLD(Stage.FOLD, "accept-wait-fold",
             "between two accepts, accept4 = -1 EAGAIN + the netpoller's polls (a complete wait, ended by an accept4 that returns a conn) taken out of the sequence: whether the next client was already queued is timing; the wait's shape (call forms in order, what the polls found hidden) must occur among the other trace's waits; the wait before the first accept and one still open at the cut stay in place"),
 
-    // --- --concurrent: stories compared separately ---------------------------------------------
+    // --- ConcurrentStories (--concurrent): stories compared separately ----------------------------
     CONCURRENT_STORIES(Stage.STORIES, "concurrent-stories",
             "with --concurrent only: the calls split into the listener's story (the single-threaded setup before the first accept, then the accepts), one story per connection (accept4 to close, its transfer included) and the process story (netpoll, wake-ups, splice pipes); each compared in its own order, connections paired as a multiset: how goroutines on several threads interleave is scheduling"),
     CONN_NUMBERING(Stage.STORIES, "conn-numbering",
@@ -91,7 +91,10 @@ public enum Rule {
     CONCURRENT_SPLICE_PIPES(Stage.STORIES, "concurrent-splice-pipes",
             "with --concurrent only: splice pipes named pipeS, and the creation (pipe2, fcntl) of every splice pipe after the first folded away: Go's pipes come from a sync.Pool whose per-P cache decides whether a transfer reuses one (internal/poll/splice_linux.go:getPipe)");
 
-    /** Where a rule is applied. */
+    /**
+     * Where a rule is applied: reading the lines, picking the network story, per call, folding
+     * transfers and waits, cutting the trace into stories (--concurrent).
+     */
     public enum Stage { PARSE, STORY, CALL, FOLD, STORIES }
 
     private final Stage stage;

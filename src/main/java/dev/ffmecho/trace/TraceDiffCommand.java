@@ -9,10 +9,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]}
+ * {@code ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]
+ * [--normalized] [--concurrent]}
  *
- * <p>Normalizes an strace of ffm-echo and a reference trace of the Go program and diffs them.
- * Exit 0: same sequence; 1: different; 2: bad usage or unusable input, reported as one line on
+ * <p>Normalizes an strace of ffm-echo and a reference trace of the Go program and diffs them: as
+ * one sequence, or with --concurrent story by story ({@link ConcurrentStories}).
+ * Exit 0: same stories; 1: different; 2: bad usage or unusable input, reported as one line on
  * stderr that names the problem and the fix (never a stack trace).
  */
 public final class TraceDiffCommand {
