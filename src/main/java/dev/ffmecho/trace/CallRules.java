@@ -16,7 +16,6 @@ final class CallRules {
 
     private static final Set<String> DATA_CALLS = Set.of("read", "write", "pread64", "pwrite64", "recvfrom",
             "sendto", "readv", "writev", "preadv", "pwritev", "recvmsg", "sendmsg", "recvmmsg", "sendmmsg");
-    private static final Set<String> EPOLL_WAITS = Set.of("epoll_wait", "epoll_pwait", "epoll_pwait2");
     private static final Pattern POINTER = Pattern.compile("\\b0x[0-9a-fA-F]{5,}\\b");
     private static final Pattern SOCKLEN_IN_OUT = Pattern.compile("^\\[(\\d+) => (\\d+)\\]$");
     private static final Pattern HTONS = Pattern.compile("^(sin6?_port)=htons\\((\\d+)\\)$");
@@ -171,7 +170,7 @@ final class CallRules {
     }
 
     static int epollWaitList(CallDraft c) {
-        if (!EPOLL_WAITS.contains(c.name)) return 0;
+        if (!PollFacts.isPoll(c.name)) return 0;
         String a = c.arg(1);
         if (a == null || !a.startsWith("{")) return 0;
         if (a.equals("{}")) {
@@ -209,7 +208,7 @@ final class CallRules {
 
     /** Go's epoll_pwait leaves the 6th register stale; the kernel ignores it when sigmask is NULL. */
     static int epollPwaitSigsetsize(CallDraft c) {
-        if (!(c.name.equals("epoll_pwait") || c.name.equals("epoll_pwait2"))) return 0;
+        if (!PollFacts.takesSigmask(c.name)) return 0;
         if (!"NULL".equals(c.arg(4)) || c.args.size() < 6 || c.arg(5).equals(ELLIPSIS)) return 0;
         c.args.set(5, ELLIPSIS);
         return 1;
@@ -243,7 +242,7 @@ final class CallRules {
         if (c.name.equals("epoll_ctl")) {
             idx = 3;
             list = false;
-        } else if (EPOLL_WAITS.contains(c.name)) {
+        } else if (PollFacts.isPoll(c.name)) {
             idx = 1;
             list = true;
         } else {

@@ -4,49 +4,128 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The comparison of an actual trace with a reference: the edit script over their normalized
- * lines, plus what every renderer needs to describe both sides.
+ * The comparison of an actual trace with a reference: one {@link Section} per pair of stories
+ * (sequentially one, the whole trace), plus one for accept waits whose shape the other trace
+ * never shows, and what every renderer needs to describe both sides.
  */
 final class DiffReport {
     final NormalizedTrace reference;
     final NormalizedTrace actual;
+    final Stories referenceStories;
+    final Stories actualStories;
     final String referenceLabel;
     final String actualLabel;
-    final List<MyersDiff.Op> ops;
+    /** The story sections, then the accept-wait section when there are waits between accepts. */
+    final List<Section> sections;
     final int deleted;
     final int inserted;
+    /** With --concurrent: how the connections paired (empty sequentially). */
+    final List<ConnMatcher.Pair> pairs;
+    private final int storySections;
+    private final int waitsBetween;
 
-    DiffReport(NormalizedTrace reference, String referenceLabel, NormalizedTrace actual, String actualLabel) {
-        this.reference = reference;
-        this.actual = actual;
+    DiffReport(Stories reference, String referenceLabel, Stories actual, String actualLabel) {
+        this.reference = reference.trace();
+        this.actual = actual.trace();
+        this.referenceStories = reference;
+        this.actualStories = actual;
         this.referenceLabel = referenceLabel;
         this.actualLabel = actualLabel;
-        this.ops = MyersDiff.diff(reference.lines(), actual.lines());
-        this.deleted = (int) ops.stream().filter(o -> o.type() == MyersDiff.Type.DELETE).count();
-        this.inserted = (int) ops.stream().filter(o -> o.type() == MyersDiff.Type.INSERT).count();
+        this.pairs = reference.concurrent()
+                ? ConnMatcher.pair(reference.ofKind(Story.Kind.CONNECTION), actual.ofKind(Story.Kind.CONNECTION))
+                : List.of();
+        List<Section> all = new ArrayList<>(storySections(reference, actual, pairs));
+        this.storySections = all.size();
+        this.waitsBetween = reference.waitsBetweenAccepts().size() + actual.waitsBetweenAccepts().size();
+        if (waitsBetween > 0) all.add(waitSection(reference, actual));
+        this.sections = List.copyOf(all);
+        this.deleted = sections.stream().mapToInt(s -> s.deleted).sum();
+        this.inserted = sections.stream().mapToInt(s -> s.inserted).sum();
+    }
+
+    /** A sequential comparison of two traces. */
+    DiffReport(NormalizedTrace reference, String referenceLabel, NormalizedTrace actual, String actualLabel) {
+        this(Stories.sequential(reference), referenceLabel, Stories.sequential(actual), actualLabel);
     }
 
     boolean equal() { return deleted == 0 && inserted == 0; }
 
-    Entry ref(MyersDiff.Op op) { return op.a() < 0 ? null : reference.compared().get(op.a()); }
+    boolean concurrent() { return referenceStories.concurrent(); }
 
-    Entry act(MyersDiff.Op op) { return op.b() < 0 ? null : actual.compared().get(op.b()); }
+    private static List<Section> storySections(Stories ref, Stories act, List<ConnMatcher.Pair> pairs) {
+        if (!ref.concurrent()) {
+            return List.of(new Section(null, ref.stories().get(0).entries(), act.stories().get(0).entries()));
+        }
+        List<Section> out = new ArrayList<>();
+        out.add(new Section("listener: setup and accepts", only(ref, Story.Kind.LISTENER), only(act, Story.Kind.LISTENER)));
+        for (ConnMatcher.Pair p : pairs) {
+            out.add(new Section(connectionTitle(p), entries(p.ref()), entries(p.act())));
+        }
+        out.add(new Section("process: netpoll, wake-ups, splice pipes", only(ref, Story.Kind.PROCESS),
+                only(act, Story.Kind.PROCESS)));
+        return out;
+    }
+
+    private static List<Entry> only(Stories s, Story.Kind kind) {
+        return s.ofKind(kind).stream().flatMap(story -> story.entries().stream()).toList();
+    }
+
+    private static List<Entry> entries(Story s) {
+        return s == null ? List.of() : s.entries();
+    }
+
+    /** Which connection of each file a section compares, and how they were paired. */
+    static String connectionTitle(ConnMatcher.Pair p) {
+        if (p.act() == null) {
+            return "connection " + p.ref().whereInFile() + " in reference, none in actual (the actual trace has fewer connections)";
+        }
+        if (p.ref() == null) {
+            return "connection " + p.act().whereInFile() + " in actual, none in reference (the actual trace has more connections)";
+        }
+        String both = "connection " + p.ref().whereInFile() + " in reference, " + p.act().whereInFile() + " in actual";
+        return p.equal() ? both : both + " (no equal connection in the actual trace: the closest pair)";
+    }
+
+    /** The waits between accepts whose shape the other side never shows: '-' the reference's, '+' the actual's. */
+    private static Section waitSection(Stories ref, Stories act) {
+        List<Entry> refOnly = AcceptWaits.unmatched(ref.waits(), act.waits()).stream().map(AcceptWaits.AcceptWait::asEntry).toList();
+        List<Entry> actOnly = AcceptWaits.unmatched(act.waits(), ref.waits()).stream().map(AcceptWaits.AcceptWait::asEntry).toList();
+        return new Section("accept waits between accepts (where they fall is timing; each shape must occur among the other"
+                + " trace's waits)", refOnly, actOnly);
+    }
 
     /** The one-line verdict. */
     String verdict() {
-        if (equal()) {
-            StringBuilder sb = new StringBuilder("trace-diff: ")
-                    .append(actualLabel).append(" matches ").append(referenceLabel).append(": ")
-                    .append(actual.compared().size()).append(" normalized lines (")
-                    .append(actual.comparedCalls()).append(" network calls) compared");
-            if (actual.cutWhat() != null) {
-                sb.append(", up to ").append(actual.cutWhat()).append(" at line ").append(actual.cutLine());
-                sb.append("; ").append(actual.trailerCalls()).append(" calls after it not compared");
-            }
-            return sb.toString();
+        if (!equal()) return "trace-diff: DIFFERENT: " + differingStories() + deleted
+                + " reference line(s) missing or changed in the actual trace, " + inserted + " actual line(s) not in the reference";
+        StringBuilder sb = new StringBuilder("trace-diff: ").append(actualLabel).append(" matches ").append(referenceLabel)
+                .append(": ");
+        if (concurrent()) sb.append(storySections).append(" stories compared and matched (").append(connections()).append("), ");
+        sb.append(actualStories.lineCount()).append(" normalized lines (")
+                .append(actual.comparedCalls()).append(" network calls) compared");
+        if (waitsBetween > 0) {
+            sb.append(", ").append(actualStories.waitsBetweenAccepts().size())
+                    .append(" accept wait(s) between accepts matched by shape");
         }
-        return "trace-diff: DIFFERENT: " + deleted + " reference line(s) missing or changed in the actual trace, "
-                + inserted + " actual line(s) not in the reference";
+        if (actual.cutWhat() != null) {
+            sb.append(", up to ").append(actual.cutWhat()).append(" at line ").append(actual.cutLine());
+            sb.append("; ").append(actual.trailerCalls()).append(" calls after it not compared");
+        }
+        return sb.toString();
+    }
+
+    /** With --concurrent: how many stories differ and how the connections paired; sequentially nothing. */
+    private String differingStories() {
+        if (!concurrent()) return "";
+        long differ = sections.subList(0, storySections).stream().filter(s -> !s.equal()).count();
+        return differ + " of " + storySections + " stories differ (" + connections() + "); ";
+    }
+
+    private String connections() {
+        int ref = referenceStories.ofKind(Story.Kind.CONNECTION).size();
+        int act = actualStories.ofKind(Story.Kind.CONNECTION).size();
+        long equal = pairs.stream().filter(ConnMatcher.Pair::equal).count();
+        return "listener, process, connections: " + ref + " in reference, " + act + " in actual, " + equal + " paired equal";
     }
 
     /** Describes one side for a header: name, line/call counts, where it was cut. */
@@ -60,37 +139,5 @@ final class DiffReport {
                     .append(t.stats().firstSkippedLine()).append(')');
         }
         return sb.toString();
-    }
-
-    /** Change blocks paired for two-column output: rows of (ref entry, act entry) with a marker. */
-    record Row(char marker, Entry ref, Entry act) {}
-
-    List<Row> rows() {
-        List<Row> rows = new ArrayList<>();
-        List<Entry> dels = new ArrayList<>();
-        List<Entry> ins = new ArrayList<>();
-        for (MyersDiff.Op op : ops) {
-            switch (op.type()) {
-                case DELETE -> dels.add(ref(op));
-                case INSERT -> ins.add(act(op));
-                case EQUAL -> {
-                    flush(rows, dels, ins);
-                    rows.add(new Row(' ', ref(op), act(op)));
-                }
-            }
-        }
-        flush(rows, dels, ins);
-        return rows;
-    }
-
-    private static void flush(List<Row> rows, List<Entry> dels, List<Entry> ins) {
-        int n = Math.max(dels.size(), ins.size());
-        for (int i = 0; i < n; i++) {
-            Entry d = i < dels.size() ? dels.get(i) : null;
-            Entry a = i < ins.size() ? ins.get(i) : null;
-            rows.add(new Row(d != null && a != null ? '|' : d != null ? '<' : '>', d, a));
-        }
-        dels.clear();
-        ins.clear();
     }
 }

@@ -11,38 +11,73 @@ import java.util.Map;
  * and calls on it are no longer ours. Role names count births per kind ({@code sock1, sock2,
  * conn1, epoll1, pipe1r/pipe1w, somaxconn}) so two traces whose runtimes had different files open
  * still name the same sockets alike.
+ *
+ * <p>Births and deaths are applied when the call completes (the parser hands calls out in
+ * completion order), but close(2) frees the number as soon as it starts ("the Linux kernel always
+ * releases the file descriptor early in the close operation, freeing it for reuse", close(2),
+ * NOTES). So one thread's pipe2 or accept4 can return a number whose close on another thread has
+ * not returned yet. The holder it displaced is remembered, and a call that
+ * started before the new holder was born (that close) is about the displaced one.
  */
 final class FdTracker {
-    private final Map<Integer, String> live = new HashMap<>();
+
+    /** A live fd's role and the source line at which the call that made it completed. */
+    private record Holder(String role, int bornAt) {}
+
+    private final Map<Integer, Holder> live = new HashMap<>();
+    /** Holders whose number was reused while their close was still in flight. */
+    private final Map<Integer, Holder> displaced = new HashMap<>();
     private final Map<String, Integer> births = new HashMap<>();
 
     /** Role of a live fd, or null. */
-    String role(int fd) { return live.get(fd); }
+    String role(int fd) {
+        Holder h = live.get(fd);
+        return h == null ? null : h.role;
+    }
+
+    /** Role of fd as seen by a call that started at {@code callStart}: the displaced holder's for a call older than the current one. */
+    String role(int fd, int callStart) {
+        Holder h = live.get(fd);
+        if (h != null && h.bornAt > callStart && displaced.containsKey(fd)) return displaced.get(fd).role;
+        return h == null ? null : h.role;
+    }
 
     boolean isLive(int fd) { return live.containsKey(fd); }
 
-    /** Registers a birth of {@code kind} (sock, conn, epoll, event, dup, somaxconn) and returns its role. */
-    String birth(String kind, int fd) {
+    /** Registers a birth of {@code kind} (sock, conn, epoll, event, dup, somaxconn) at source line {@code line}; returns its role. */
+    String birth(String kind, int fd, int line) {
         int n = births.merge(kind, 1, Integer::sum);
         String role = kind.equals("somaxconn") && n == 1 ? "somaxconn" : kind + n;
-        live.put(fd, role);
+        put(fd, role, line);
         return role;
     }
 
     /** Registers a pipe2/pipe birth; returns {read role, write role}. */
-    String[] pipeBirth(int readFd, int writeFd) {
+    String[] pipeBirth(int readFd, int writeFd, int line) {
         int n = births.merge("pipe", 1, Integer::sum);
         String r = "pipe" + n + "r";
         String w = "pipe" + n + "w";
-        live.put(readFd, r);
-        live.put(writeFd, w);
+        put(readFd, r, line);
+        put(writeFd, w, line);
         return new String[] {r, w};
     }
 
-    void death(int fd) { live.remove(fd); }
+    private void put(int fd, String role, int line) {
+        Holder old = live.put(fd, new Holder(role, line));
+        if (old != null) displaced.put(fd, old);
+    }
+
+    /** A close that started at {@code callStart}: of the displaced holder when it is older than the current one. */
+    void death(int fd, int callStart) {
+        Holder h = live.get(fd);
+        if (h != null && h.bornAt > callStart && displaced.remove(fd) != null) return;
+        live.remove(fd);
+        displaced.remove(fd);
+    }
 
     /** close_range(lo, hi): every live fd in the range dies. */
     void deathRange(long lo, long hi) {
         live.keySet().removeIf(fd -> fd >= lo && fd <= hi);
+        displaced.keySet().removeIf(fd -> fd >= lo && fd <= hi);
     }
 }

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * {@code --html OUT.html}: a self-contained side-by-side page (inline CSS, no scripts, no external
  * assets), every text HTML-escaped, changed rows highlighted, with the rules table of --explain
- * so the page stands on its own.
+ * so the page stands on its own. With --concurrent each story starts with a heading row naming it
+ * (for a connection, its role and accept line in each file), orange when it differs.
  */
 final class HtmlRenderer {
     private HtmlRenderer() {}
@@ -24,6 +25,7 @@ final class HtmlRenderer {
                 .append("tr.changed td.txt{background:#fff5c2}tr.removed td.left{background:#ffe0e0}\n")
                 .append("tr.added td.right{background:#dcfce0}tr.changed td.mk,tr.removed td.mk,tr.added td.mk{font-weight:bold}\n")
                 .append("table.rules td{white-space:normal}\n")
+                .append("tr.story th{background:#e8eefc}tr.story.differs th{background:#fde2c8}\n")
                 .append("</style>\n</head>\n<body>\n");
         h.append("<h1>trace-diff</h1>\n<p>reference: <b>").append(esc(r.referenceLabel)).append("</b> (")
                 .append(esc(DiffReport.describe(r.reference))).append(")<br>actual: <b>").append(esc(r.actualLabel))
@@ -31,7 +33,29 @@ final class HtmlRenderer {
         h.append("<p class=\"verdict ").append(r.equal() ? "equal" : "different").append("\">")
                 .append(esc(r.verdict())).append("</p>\n");
         h.append("<table class=\"diff\">\n<tr><th>line</th><th>reference (Go)</th><th></th><th>line</th><th>actual (ours)</th></tr>\n");
-        for (DiffReport.Row row : r.rows()) {
+        for (Section s : r.sections) {
+            if (s.title != null) {
+                h.append("<tr class=\"story").append(s.equal() ? "" : " differs").append("\"><th colspan=\"5\">")
+                        .append(esc(s.header().substring("=== ".length()))).append("</th></tr>\n");
+            }
+            rows(h, s);
+        }
+        h.append("</table>\n");
+        trailer(h, "reference", r.reference);
+        trailer(h, "actual", r.actual);
+        h.append("<h2>Normalization rules applied</h2>\n<table class=\"rules\">\n")
+                .append("<tr><th>rule</th><th>reference</th><th>actual</th><th>why</th></tr>\n");
+        for (ExplainRenderer.Line l : ExplainRenderer.fired(r)) {
+            h.append("<tr><td>").append(esc(l.rule().id())).append("</td><td>").append(l.reference())
+                    .append("</td><td>").append(l.actual()).append("</td><td>").append(esc(l.rule().why()))
+                    .append("</td></tr>\n");
+        }
+        h.append("</table>\n</body>\n</html>\n");
+        return h.toString();
+    }
+
+    private static void rows(StringBuilder h, Section s) {
+        for (Section.Row row : s.rows()) {
             String cls = switch (row.marker()) {
                 case '|' -> "changed";
                 case '<' -> "removed";
@@ -46,18 +70,6 @@ final class HtmlRenderer {
                     .append(cell("txt right", row.act() == null ? "" : row.act().text(), raw(row.act())))
                     .append("</tr>\n");
         }
-        h.append("</table>\n");
-        trailer(h, "reference", r.reference);
-        trailer(h, "actual", r.actual);
-        h.append("<h2>Normalization rules applied</h2>\n<table class=\"rules\">\n")
-                .append("<tr><th>rule</th><th>reference</th><th>actual</th><th>why</th></tr>\n");
-        for (ExplainRenderer.Line l : ExplainRenderer.fired(r)) {
-            h.append("<tr><td>").append(esc(l.rule().id())).append("</td><td>").append(l.reference())
-                    .append("</td><td>").append(l.actual()).append("</td><td>").append(esc(l.rule().why()))
-                    .append("</td></tr>\n");
-        }
-        h.append("</table>\n</body>\n</html>\n");
-        return h.toString();
     }
 
     private static void trailer(StringBuilder h, String side, NormalizedTrace t) {

@@ -42,10 +42,10 @@ final class NetworkStory implements Consumer<TraceEvent> {
                 "preadv2", "pwritev2", "recvfrom", "sendto", "recvmsg", "sendmsg", "recvmmsg", "sendmmsg", "close",
                 "shutdown", "setsockopt", "getsockopt", "bind", "connect", "listen", "accept", "accept4",
                 "getsockname", "getpeername", "fcntl", "fcntl64", "ioctl", "fstat", "fstatfs", "lseek", "fsync",
-                "fdatasync", "ftruncate", "epoll_wait", "epoll_pwait", "epoll_pwait2", "dup", "flock",
-                "fadvise64", "syncfs")) {
+                "fdatasync", "ftruncate", "dup", "flock", "fadvise64", "syncfs")) {
             FD_ARGS.put(n, new int[] {0});
         }
+        for (String n : PollFacts.NAMES) FD_ARGS.put(n, new int[] {0});
         FD_ARGS.put("epoll_ctl", new int[] {0, 2});
         FD_ARGS.put("splice", new int[] {0, 2});
         FD_ARGS.put("copy_file_range", new int[] {0, 2});
@@ -57,9 +57,14 @@ final class NetworkStory implements Consumer<TraceEvent> {
     }
 
     /** Calls whose fd argument is printed at entry and the rest at exit (for unfinished display). */
-    private static final Set<String> FD_ONLY_AT_ENTRY = Set.of("read", "readv", "pread64", "recvfrom", "recvmsg",
-            "recvmmsg", "accept", "accept4", "epoll_wait", "epoll_pwait", "epoll_pwait2", "getsockname",
-            "getpeername");
+    private static final Set<String> FD_ONLY_AT_ENTRY = union(PollFacts.NAMES, Set.of("read", "readv", "pread64",
+            "recvfrom", "recvmsg", "recvmmsg", "accept", "accept4", "getsockname", "getpeername"));
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
+    }
 
     private static final Set<String> INTERRUPTED = Set.of("EINTR", "ERESTARTSYS", "ERESTARTNOINTR",
             "ERESTARTNOHAND", "ERESTART_RESTARTBLOCK");
@@ -119,7 +124,7 @@ final class NetworkStory implements Consumer<TraceEvent> {
     private void onSyscall(Syscall s) {
         lastCallByPid.put(s.pid(), s);
         List<String> raw = ArgList.split(s.args());
-        Mapped mapped = mapFds(s.name(), raw);
+        Mapped mapped = mapFds(s.name(), raw, s.startLine());
         List<String> args = mapped.args;
         boolean kept = mapped.touched;
         int roleHits = mapped.hits;
@@ -143,15 +148,15 @@ final class NetworkStory implements Consumer<TraceEvent> {
         if (networkBirth) kept = true;
         if (networkBirth && r >= 0) {
             switch (name) {
-                case "socket" -> { ret = fds.birth("sock", (int) r); roleHits++; }
-                case "accept", "accept4" -> { ret = fds.birth("conn", (int) r); roleHits++; }
-                case "epoll_create", "epoll_create1" -> { ret = fds.birth("epoll", (int) r); roleHits++; }
-                case "eventfd", "eventfd2" -> { ret = fds.birth("event", (int) r); roleHits++; }
-                case "open", "openat" -> { ret = fds.birth("somaxconn", (int) r); roleHits++; }
+                case "socket" -> { ret = fds.birth("sock", (int) r, s.line()); roleHits++; }
+                case "accept", "accept4" -> { ret = fds.birth("conn", (int) r, s.line()); roleHits++; }
+                case "epoll_create", "epoll_create1" -> { ret = fds.birth("epoll", (int) r, s.line()); roleHits++; }
+                case "eventfd", "eventfd2" -> { ret = fds.birth("event", (int) r, s.line()); roleHits++; }
+                case "open", "openat" -> { ret = fds.birth("somaxconn", (int) r, s.line()); roleHits++; }
                 case "pipe", "pipe2" -> {
                     int[] p = args.isEmpty() ? null : ArgList.intPair(args.get(0));
                     if (p != null) {
-                        String[] roles = fds.pipeBirth(p[0], p[1]);
+                        String[] roles = fds.pipeBirth(p[0], p[1], s.line());
                         args.set(0, "[" + roles[0] + ", " + roles[1] + "]");
                         roleHits += 2;
                     }
@@ -163,7 +168,7 @@ final class NetworkStory implements Consumer<TraceEvent> {
             boolean dupFcntl = (name.equals("fcntl") || name.equals("fcntl64")) && args.size() > 1
                     && args.get(1).startsWith("F_DUPFD");
             if (name.equals("dup") || name.equals("dup2") || name.equals("dup3") || dupFcntl) {
-                ret = fds.birth("dup", (int) r);
+                ret = fds.birth("dup", (int) r, s.line());
                 roleHits++;
             }
         }
@@ -172,7 +177,7 @@ final class NetworkStory implements Consumer<TraceEvent> {
             switch (name) {
                 case "close" -> {
                     int fd = raw.isEmpty() ? -1 : ArgList.plainInt(raw.get(0));
-                    if (fd >= 0) fds.death(fd);
+                    if (fd >= 0) fds.death(fd, s.startLine());
                 }
                 case "close_range" -> {
                     if (raw.size() >= 2 && !(raw.size() > 2 && raw.get(2).contains("CLOEXEC"))) {
@@ -211,15 +216,18 @@ final class NetworkStory implements Consumer<TraceEvent> {
      * arguments are outputs.
      */
     private List<String> entryArgs(Syscall s, List<String> mappedFull) {
-        if (s.headArgs() != null) return mapFds(s.name(), ArgList.split(s.headArgs())).args;
+        if (s.headArgs() != null) return mapFds(s.name(), ArgList.split(s.headArgs()), s.startLine()).args;
         if (FD_ONLY_AT_ENTRY.contains(s.name()) && !mappedFull.isEmpty()) return List.of(mappedFull.get(0));
         return mappedFull;
     }
 
     private record Mapped(List<String> args, boolean touched, int hits) {}
 
-    /** Replaces live fd numbers at fd positions by role names; foreign fds of a kept call by "fd?". */
-    private Mapped mapFds(String name, List<String> raw) {
+    /**
+     * Replaces live fd numbers at fd positions by role names (as seen by a call that started at
+     * {@code callStart}); foreign fds of a kept call by "fd?".
+     */
+    private Mapped mapFds(String name, List<String> raw, int callStart) {
         List<String> args = new ArrayList<>(raw);
         int[] positions = FD_ARGS.get(name);
         if (positions == null) return new Mapped(args, false, 0);
@@ -228,7 +236,7 @@ final class NetworkStory implements Consumer<TraceEvent> {
         for (int p : positions) {
             if (p >= args.size()) continue;
             int fd = ArgList.plainInt(args.get(p));
-            String role = fd < 0 ? null : fds.role(fd);
+            String role = fd < 0 ? null : fds.role(fd, callStart);
             if (role != null) {
                 args.set(p, role);
                 touched = true;
@@ -272,17 +280,14 @@ final class NetworkStory implements Consumer<TraceEvent> {
      * thread's last calls, and that order is scheduling. The moved polls keep their own order.
      */
     private void moveIdlePollersToTheCut() {
-        List<StoryCall> idle = compared.stream().filter(c -> isPoll(c) && c.phase() == Phase.UNFINISHED).toList();
+        List<StoryCall> idle = compared.stream()
+                .filter(c -> PollFacts.isPoll(c.name()) && c.phase() == Phase.UNFINISHED).toList();
         int last = compared.size() - idle.size();
         boolean alreadyLast = compared.subList(last, compared.size()).equals(idle);
         if (idle.isEmpty() || alreadyLast) return;
         compared.removeAll(idle);
         compared.addAll(idle);
         counts.add(Rule.IDLE_POLLER_AT_CUT, idle.size());
-    }
-
-    private static boolean isPoll(StoryCall c) {
-        return c.name().equals("epoll_wait") || c.name().equals("epoll_pwait") || c.name().equals("epoll_pwait2");
     }
 
     private void dropPollOnlyThreads() {
@@ -292,7 +297,7 @@ final class NetworkStory implements Consumer<TraceEvent> {
         Set<Integer> notPollOnly = new HashSet<>();
         for (StoryCall c : all) {
             pids.add(c.source().pid());
-            boolean nonBlockingPoll = isPoll(c) && !c.unfinished() && c.args().size() > 3 && c.args().get(3).equals("0");
+            boolean nonBlockingPoll = PollFacts.isCompletedNonBlocking(c.name(), c.args(), c.unfinished());
             if (!nonBlockingPoll) notPollOnly.add(c.source().pid());
         }
         if (pids.size() < 2) return;

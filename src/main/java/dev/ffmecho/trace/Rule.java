@@ -6,7 +6,7 @@ package dev.ffmecho.trace;
  * {@code --explain}, which prints them with their counts, so the explanation cannot drift from
  * what the normalizer really did. Per-call rewrites carry their implementation here (stage
  * {@link Stage#CALL}, applied in declaration order by {@link Normalizer}); the other stages are
- * applied by the class named in their stage.
+ * applied by the classes named in the section comments below.
  */
 public enum Rule {
     // --- StraceParser: reading the lines -------------------------------------------------------
@@ -71,20 +71,31 @@ public enum Rule {
     EPOLL_PWAIT_SIGSETSIZE(Stage.CALL, "epoll-pwait-sigsetsize",
             "epoll_pwait's sigsetsize replaced by … when sigmask is NULL: the kernel ignores it and Go leaves a stale register there"),
 
-    // --- TransferFolder: a connection's data transfer ------------------------------------------
+    // --- TransferFolder: a connection's data transfer; AcceptWaits: the accept loop's waits ------
     TRANSFER_FOLD(Stage.FOLD, "transfer-fold",
             "a conn's reads/writes from its first read or write to EOF or error folded into its shape: call forms, echo property, bytes in and out (round counts are timing)"),
     EAGAIN_WAIT_FOLD(Stage.FOLD, "eagain-wait-fold",
             "inside a transfer, EAGAIN + epoll_wait(epollN, ..., 128, 0|-1)* + the same call retried folded away: whether data was already there is timing (an EAGAIN that is not retried stays)"),
-    CONCURRENT_POLLS(Stage.FOLD, "concurrent-polls",
-            "with --concurrent only: every completed epoll wait folded into one netpoll line where the first one was: in a program whose goroutines run on several threads, which thread polls, when, and what each poll finds is scheduling (a blocked poll at the cut stays)"),
-    CONCURRENT_SPLICE_PIPES(Stage.FOLD, "concurrent-splice-pipes",
-            "with --concurrent only: splice pipes named pipeS, and the creation (pipe2, fcntl) of every splice pipe after the first folded away: Go's pipes come from a sync.Pool whose per-P cache decides whether a transfer reuses one"),
     TRANSFER_POLL_FOLD(Stage.FOLD, "transfer-poll-fold",
-            "inside a transfer, epoll_wait(epollN, ..., 128, 0|-1) between two data calls folded away: scheduler polls whose number is timing (other maxevents/timeouts stay)");
+            "inside a transfer, epoll_wait(epollN, ..., 128, 0|-1) between two data calls folded away: scheduler polls whose number is timing (other maxevents/timeouts stay)"),
+    ACCEPT_WAIT_FOLD(Stage.FOLD, "accept-wait-fold",
+            "between two accepts, accept4 = -1 EAGAIN + the netpoller's polls (a complete wait, ended by an accept4 that returns a conn) taken out of the sequence: whether the next client was already queued is timing; the wait's shape (call forms in order, what the polls found hidden) must occur among the other trace's waits; the wait before the first accept and one still open at the cut stay in place"),
 
-    /** Where a rule is applied. */
-    public enum Stage { PARSE, STORY, CALL, FOLD }
+    // --- ConcurrentStories (--concurrent): stories compared separately ----------------------------
+    CONCURRENT_STORIES(Stage.STORIES, "concurrent-stories",
+            "with --concurrent only: the calls split into the listener's story (the single-threaded setup before the first accept, then the accepts), one story per connection (accept4 to close, its transfer included) and the process story (netpoll, wake-ups, splice pipes); each compared in its own order, connections paired as a multiset: how goroutines on several threads interleave is scheduling"),
+    CONN_NUMBERING(Stage.STORIES, "conn-numbering",
+            "with --concurrent only: connN named conn inside a connection's story and in the listener's accepts: N is the accept order, which is timing when clients connect at once"),
+    CONCURRENT_POLLS(Stage.STORIES, "concurrent-polls",
+            "with --concurrent only: every completed epoll wait of the process story folded into one netpoll line naming the poll forms used: which thread polls, when, and what each poll finds is scheduling (a poll blocked at the cut stays)"),
+    CONCURRENT_SPLICE_PIPES(Stage.STORIES, "concurrent-splice-pipes",
+            "with --concurrent only: splice pipes named pipeS, and the creation (pipe2, fcntl) of every splice pipe after the first folded away: Go's pipes come from a sync.Pool whose per-P cache decides whether a transfer reuses one (internal/poll/splice_linux.go:getPipe)");
+
+    /**
+     * Where a rule is applied: reading the lines, picking the network story, per call, folding
+     * transfers and waits, cutting the trace into stories (--concurrent).
+     */
+    public enum Stage { PARSE, STORY, CALL, FOLD, STORIES }
 
     private final Stage stage;
     private final String id;

@@ -8,7 +8,8 @@ import java.util.List;
  * {@code --side-by-side}: reference (Go) on the left, ours on the right, sdiff markers in the
  * middle: ' ' same, '|' changed, '<' only in the reference, '>' only in ours. Long lines (a
  * sockaddr makes 180 columns) wrap inside their column instead of being cut, so nothing that
- * could be the difference is hidden.
+ * could be the difference is hidden. With --concurrent each story's rows follow a
+ * {@code === story} line naming it (for a connection, its role and accept line in each file).
  */
 final class SideBySideRenderer {
     private SideBySideRenderer() {}
@@ -16,10 +17,9 @@ final class SideBySideRenderer {
     static final int MAX_COLUMN = 100;
 
     static void render(DiffReport r, PrintStream out) {
-        List<DiffReport.Row> rows = r.rows();
         int lw = 4;
         int tw = 10;
-        for (DiffReport.Row row : rows) {
+        for (Section.Row row : r.sections.stream().flatMap(s -> s.rows().stream()).toList()) {
             for (Entry e : new Entry[] {row.ref(), row.act()}) {
                 if (e == null) continue;
                 lw = Math.max(lw, e.lineRef().length());
@@ -30,7 +30,20 @@ final class SideBySideRenderer {
         out.println("--- reference: " + r.referenceLabel + "  (" + DiffReport.describe(r.reference) + ")");
         out.println("+++ actual:    " + r.actualLabel + "  (" + DiffReport.describe(r.actual) + ")");
         out.println(r.verdict());
-        for (DiffReport.Row row : rows) {
+        for (Section s : r.sections) {
+            if (s.title != null) out.println(s.header());
+            renderRows(s.rows(), lw, tw, out);
+        }
+        for (NormalizedTrace t : new NormalizedTrace[] {r.reference, r.actual}) {
+            if (t.trailer().isEmpty()) continue;
+            String side = t == r.reference ? "reference" : "actual";
+            out.println("after signal (not compared): " + side + " from " + t.cutWhat() + " at line " + t.cutLine() + ":");
+            for (Entry e : t.trailer()) out.println("  " + UnifiedRenderer.pad(e.lineRef(), lw) + "  " + e.text());
+        }
+    }
+
+    private static void renderRows(List<Section.Row> rows, int lw, int tw, PrintStream out) {
+        for (Section.Row row : rows) {
             List<String> left = wrap(row.ref() == null ? "" : row.ref().text(), tw);
             List<String> right = wrap(row.act() == null ? "" : row.act().text(), tw);
             int n = Math.max(left.size(), right.size());
@@ -44,12 +57,6 @@ final class SideBySideRenderer {
                         + UnifiedRenderer.pad(rl, lw) + "  " + rt;
                 out.println(line.stripTrailing());
             }
-        }
-        for (NormalizedTrace t : new NormalizedTrace[] {r.reference, r.actual}) {
-            if (t.trailer().isEmpty()) continue;
-            String side = t == r.reference ? "reference" : "actual";
-            out.println("after signal (not compared): " + side + " from " + t.cutWhat() + " at line " + t.cutLine() + ":");
-            for (Entry e : t.trailer()) out.println("  " + UnifiedRenderer.pad(e.lineRef(), lw) + "  " + e.text());
         }
     }
 

@@ -9,10 +9,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]}
+ * {@code ffm-echo trace-diff ACTUAL [--reference go1.6|FILE] [--html OUT.html] [--explain] [--side-by-side]
+ * [--normalized] [--concurrent]}
  *
- * <p>Normalizes an strace of ffm-echo and a reference trace of the Go program and diffs them.
- * Exit 0: same sequence; 1: different; 2: bad usage or unusable input, reported as one line on
+ * <p>Normalizes an strace of ffm-echo and a reference trace of the Go program and diffs them: as
+ * one sequence, or with --concurrent story by story ({@link ConcurrentStories}).
+ * Exit 0: same stories; 1: different; 2: bad usage or unusable input, reported as one line on
  * stderr that names the problem and the fix (never a stack trace).
  */
 public final class TraceDiffCommand {
@@ -36,15 +38,13 @@ public final class TraceDiffCommand {
                 return 0;
             }
             // The actual trace first: when both are unusable, the user's own file is the likelier fix.
-            NormalizedTrace actual = NormalizedTrace.load(Path.of(o.actual()));
-            if (o.concurrent()) actual = actual.concurrent();
+            Stories actual = Stories.of(NormalizedTrace.load(Path.of(o.actual())), o.concurrent());
             if (o.normalized()) {
                 printNormalized(actual, out);
                 return 0;
             }
             References.Loaded ref = References.load(o.reference());
-            if (o.concurrent()) ref = new References.Loaded(ref.trace().concurrent(), ref.label());
-            DiffReport report = new DiffReport(ref.trace(), ref.label(), actual, o.actual());
+            DiffReport report = new DiffReport(Stories.of(ref.trace(), o.concurrent()), ref.label(), actual, o.actual());
             if (o.html() != null) writeHtml(Path.of(o.html()), HtmlRenderer.render(report));
             if (report.equal()) {
                 out.println(report.verdict());
@@ -127,11 +127,23 @@ public final class TraceDiffCommand {
     }
 
     /**
-     * {@code --normalized}: the network story of ACTUAL exactly as the diff compares it, then the
-     * calls after the signal cut — the stable text that notes and reviews can quote.
+     * {@code --normalized}: the network story of ACTUAL exactly as the diff compares it (with
+     * --concurrent, story by story under {@code # story} lines), the accept waits taken out of the
+     * sequence if any, then the calls after the signal cut — the stable text that notes and
+     * reviews can quote.
      */
-    private static void printNormalized(NormalizedTrace trace, PrintStream out) {
-        trace.lines().forEach(out::println);
+    private static void printNormalized(Stories stories, PrintStream out) {
+        for (Story s : stories.stories()) {
+            if (stories.concurrent()) out.println("# " + s.kind().name().toLowerCase(java.util.Locale.ROOT) + " story"
+                    + (s.role() == null ? "" : " " + s.role()) + ":");
+            s.lines().forEach(out::println);
+        }
+        List<AcceptWaits.AcceptWait> between = stories.waitsBetweenAccepts();
+        if (!between.isEmpty()) {
+            out.println("# accept waits between accepts (compared by shape, not by position):");
+            between.forEach(w -> out.println(w.asEntry().text()));
+        }
+        NormalizedTrace trace = stories.trace();
         if (!trace.trailer().isEmpty()) {
             out.println("# after " + trace.cutWhat() + " (not compared):");
             trace.trailer().forEach(e -> out.println(e.text()));

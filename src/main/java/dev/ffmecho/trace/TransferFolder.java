@@ -31,10 +31,20 @@ final class TransferFolder {
     /** How a call moves a conn's bytes: which conn, which direction, where buffer and size are. */
     record DataCall(String conn, boolean read, int bufferArg, int sizeArg) {}
 
+    /** How every summary line of a transfer starts: {@code transfer conn3: }. */
+    private static final String PREFIX = "transfer ";
+
     private final RuleCounts counts;
 
     TransferFolder(RuleCounts counts) {
         this.counts = counts;
+    }
+
+    /** The conn whose transfer a summary line describes, or null for any other entry. */
+    static String connOf(Entry e) {
+        if (e.kind() != Entry.Kind.TRANSFER || !e.text().startsWith(PREFIX)) return null;
+        int colon = e.text().indexOf(':', PREFIX.length());
+        return colon < 0 ? null : e.text().substring(PREFIX.length(), colon);
     }
 
     static DataCall classify(NormalizedCall c) {
@@ -53,16 +63,6 @@ final class TransferFolder {
 
     private static boolean isConn(String role) {
         return role != null && (role.matches("conn\\d+") || role.matches("sock\\d+"));
-    }
-
-    static boolean isPoll(NormalizedCall c) {
-        return c.name().equals("epoll_wait") || c.name().equals("epoll_pwait") || c.name().equals("epoll_pwait2");
-    }
-
-    /** The netpoller's own shape: 128 events, non-blocking (0) or blocking (-1), completed. */
-    static boolean isWellFormedPoll(NormalizedCall c) {
-        return isPoll(c) && !c.unfinished() && c.errno() == null && "128".equals(c.arg(2))
-                && ("0".equals(c.arg(3)) || "-1".equals(c.arg(3))) && c.arg(0) != null && c.arg(0).startsWith("epoll");
     }
 
     /** The call with its buffer hidden (for comparing an EAGAIN with its retry). */
@@ -101,7 +101,7 @@ final class TransferFolder {
             if (ins != null) out.addAll(ins);
             if (!consumed[i]) {
                 NormalizedCall c = calls.get(i);
-                out.add(new Entry(c.text(), List.of(c.source()), Entry.Kind.CALL));
+                out.add(Entry.of(c));
             }
         }
         return out;
@@ -157,9 +157,9 @@ final class TransferFolder {
                     consume(calls, j, consumed);
                     continue;
                 }
-                if (isPoll(c)) {
+                if (PollFacts.isPoll(c)) {
                     handled[j] = true;
-                    if (isWellFormedPoll(c)) waits.add(j);
+                    if (PollFacts.isWellFormed(c)) waits.add(j);
                     continue;
                 }
                 if (c.args().contains(conn)) break;  // close, epoll_ctl DEL, shutdown...: transfer over
@@ -204,7 +204,7 @@ final class TransferFolder {
             sources.sort((a, b) -> Integer.compare(a.startLine(), b.startLine()));
             String reads = readForms.isEmpty() ? "(no read)" : String.join(" | ", readForms);
             String writes = writeForms.isEmpty() ? "(no write)" : String.join(" | ", writeForms);
-            String prefix = "transfer " + conn + ": ";
+            String prefix = PREFIX + conn + ": ";
             String echo = violation == null
                     ? "every read written back in full, partial writes continued"
                     : "NOT an echo: " + violation;

@@ -7,6 +7,9 @@ import java.util.List;
  * The default output: a unified diff of the normalized lines. '-' lines are the reference's (the
  * Go program's), '+' lines ours; each shows the source line number in its own file, and changed
  * lines also show the raw strace text they came from, so a reader can check the normalization.
+ * With --concurrent each story is a section headed {@code === listener…}, {@code === connection
+ * conn3 (accepted at line …) in reference, conn1 (…) in actual…}, {@code === process…}, and its
+ * hunks count lines within that story.
  */
 final class UnifiedRenderer {
     private UnifiedRenderer() {}
@@ -17,8 +20,18 @@ final class UnifiedRenderer {
         out.println("--- reference: " + r.referenceLabel + "  (" + DiffReport.describe(r.reference) + ")");
         out.println("+++ actual:    " + r.actualLabel + "  (" + DiffReport.describe(r.actual) + ")");
         out.println(r.verdict());
-        List<MyersDiff.Op> ops = r.ops;
         int width = lineWidth(r);
+        for (Section s : r.sections) {
+            if (s.title != null) out.println(s.header());
+            renderHunks(s, width, out);
+        }
+        printTrailer("reference", r.reference, out);
+        printTrailer("actual", r.actual, out);
+    }
+
+    /** The changes of one section, each with up to {@link #CONTEXT} equal lines around it. */
+    private static void renderHunks(Section s, int width, PrintStream out) {
+        List<MyersDiff.Op> ops = s.ops;
         int i = 0;
         while (i < ops.size()) {
             if (ops.get(i).type() == MyersDiff.Type.EQUAL) {
@@ -40,11 +53,9 @@ final class UnifiedRenderer {
                 }
             }
             out.println(hunkHeader(ops.subList(start, end)));
-            for (int k = start; k < end; k++) printOp(r, ops.get(k), width, out);
+            for (int k = start; k < end; k++) printOp(s, ops.get(k), width, out);
             i = end;
         }
-        printTrailer("reference", r.reference, out);
-        printTrailer("actual", r.actual, out);
     }
 
     private static String hunkHeader(List<MyersDiff.Op> hunk) {
@@ -67,14 +78,16 @@ final class UnifiedRenderer {
 
     private static int lineWidth(DiffReport r) {
         int w = 4;
-        for (Entry e : r.reference.compared()) w = Math.max(w, e.lineRef().length());
-        for (Entry e : r.actual.compared()) w = Math.max(w, e.lineRef().length());
+        for (Section s : r.sections) {
+            for (Entry e : s.reference) w = Math.max(w, e.lineRef().length());
+            for (Entry e : s.actual) w = Math.max(w, e.lineRef().length());
+        }
         return w;
     }
 
-    private static void printOp(DiffReport r, MyersDiff.Op op, int w, PrintStream out) {
-        Entry ref = r.ref(op);
-        Entry act = r.act(op);
+    private static void printOp(Section s, MyersDiff.Op op, int w, PrintStream out) {
+        Entry ref = s.ref(op);
+        Entry act = s.act(op);
         switch (op.type()) {
             case EQUAL -> out.println("  " + pad(ref.lineRef(), w) + " " + pad(act.lineRef(), w) + "  " + act.text());
             case DELETE -> {

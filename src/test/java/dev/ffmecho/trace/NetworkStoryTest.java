@@ -250,4 +250,28 @@ class NetworkStoryTest {
                 "10 close(5) = 0");
         assertEquals("epoll_wait(epoll1, [{EPOLLIN, …}], 128, -1) = 1", completed.get(completed.size() - 2));
     }
+
+    /**
+     * close(2) frees the number when it starts: another thread's pipe2 can get it before the close
+     * returns (seen in a capture of Go 1.19's concurrent server, a goroutine's conn close racing
+     * another's splice pipe). The close is still the conn's; the pipe lives on.
+     */
+    @Test
+    void aCloseStillInFlightWhenItsNumberIsReusedIsTheOldHoldersClose() {
+        List<String> lines = Fixtures.normLines(
+                "10 socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 3",
+                "10 accept4(3, 0x7f0000001000, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = 8",
+                "11 close(8 <unfinished ...>",
+                "12 pipe2([8, 17], O_NONBLOCK|O_CLOEXEC) = 0",
+                "11 <... close resumed>) = 0",
+                "12 fcntl(8, F_GETPIPE_SZ) = 65536",
+                "12 close(8) = 0");
+        assertEquals(List.of(
+                "socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = sock1",
+                "accept4(sock1, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = conn1",
+                "pipe2([pipe1r, pipe1w], O_NONBLOCK|O_CLOEXEC) = 0",
+                "close(conn1) = 0",
+                "fcntl(pipe1r, F_GETPIPE_SZ) = 65536",
+                "close(pipe1r) = 0"), lines);
+    }
 }

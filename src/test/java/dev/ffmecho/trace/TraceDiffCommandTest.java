@@ -267,37 +267,49 @@ class TraceDiffCommandTest {
         assertTrue(r.out().startsWith("usage: ffm-echo trace-diff ACTUAL"));
     }
 
-    /** --concurrent: where each thread's polls fall is scheduling; the rest of the order still counts. */
+    /**
+     * --concurrent: where each thread's polls fall is scheduling, and so is the order between two
+     * stories (here a pipe2 of the process story and the listener's accept); within a story the
+     * order still counts.
+     */
     @Test
-    void concurrentFoldsPollsButNotTheOtherCalls() {
+    void concurrentFoldsPollsAndComparesEachStoryInItsOwnOrder() {
         String head = String.join("\n",
                 "10 socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 3",
                 "10 epoll_create1(EPOLL_CLOEXEC) = 4",
                 "10 accept4(3, 0x7f0000001000, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN (Resource temporarily unavailable)");
+        String accept = "10 accept4(3, {sa_family=AF_INET6, sin6_port=htons(1), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=0}, [112 => 28], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5";
+        String nodelay = "11 setsockopt(5, SOL_TCP, TCP_NODELAY, [1], 4) = 0";
+        String keepalive = "11 setsockopt(5, SOL_SOCKET, SO_KEEPALIVE, [1], 4) = 0";
         Path a = Fixtures.write(dir, "a.strace", head + "\n" + String.join("\n",
                 "10 epoll_pwait(4, [], 128, 0, NULL, 8) = 0",
                 "10 epoll_pwait(4, [{events=EPOLLIN, data={u32=3, u64=3}}], 128, -1, NULL, 8) = 1",
-                "10 accept4(3, {sa_family=AF_INET6, sin6_port=htons(1), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=0}, [112 => 28], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5",
+                accept, nodelay, keepalive,
                 "11 pipe2([6, 7], O_NONBLOCK|O_CLOEXEC) = 0",
                 "10 epoll_pwait(4, [{events=EPOLLOUT, data={u32=5, u64=5}}], 128, 0, NULL, 8) = 1",
                 "11 close(5) = 0"));
         Path b = Fixtures.write(dir, "b.strace", head + "\n" + String.join("\n",
-                "12 epoll_pwait(4, [{events=EPOLLIN, data={u32=3, u64=3}}], 128, -1, NULL, 8) = 1",
-                "10 accept4(3, {sa_family=AF_INET6, sin6_port=htons(2), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=0}, [112 => 28], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5",
-                "12 epoll_pwait(4, [], 128, 0, NULL, 8) = 0",
                 "11 pipe2([6, 7], O_NONBLOCK|O_CLOEXEC) = 0",
+                "12 epoll_pwait(4, [{events=EPOLLIN, data={u32=3, u64=3}}], 128, -1, NULL, 8) = 1",
+                accept, nodelay,
+                "12 epoll_pwait(4, [], 128, 0, NULL, 8) = 0",
+                keepalive,
                 "11 close(5) = 0"));
         assertEquals(1, Fixtures.run(a.toString(), "--reference", b.toString()).code());
         Fixtures.Run folded = Fixtures.run(a.toString(), "--reference", b.toString(), "--concurrent", "--explain");
         assertEquals(0, folded.code(), folded.out());
         assertTrue(folded.out().contains("concurrent-polls"), folded.out());
-        // Other calls keep their order: swapping pipe2 and the accept4 is still a difference.
+        assertTrue(folded.out().contains("concurrent-stories"), folded.out());
+        // Within the connection's story the order is the program's: NODELAY after KEEPALIVE differs.
         Path c = Fixtures.write(dir, "c.strace", head + "\n" + String.join("\n",
+                "12 epoll_pwait(4, [{events=EPOLLIN, data={u32=3, u64=3}}], 128, -1, NULL, 8) = 1",
+                accept, keepalive, nodelay,
                 "11 pipe2([6, 7], O_NONBLOCK|O_CLOEXEC) = 0",
-                "10 accept4(3, {sa_family=AF_INET6, sin6_port=htons(2), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=0}, [112 => 28], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5",
-                "12 epoll_pwait(4, [], 128, 0, NULL, 8) = 0",
                 "11 close(5) = 0"));
-        assertEquals(1, Fixtures.run(a.toString(), "--reference", c.toString(), "--concurrent").code());
+        Fixtures.Run r = Fixtures.run(a.toString(), "--reference", c.toString(), "--concurrent");
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.out().contains("=== connection conn1 (accepted at line 5) in reference, conn1 (accepted at line 6) in actual"
+                + " (no equal connection in the actual trace: the closest pair): differs"), r.out());
     }
 
     /** --concurrent: a transfer through a new pooled pipe or a reused one compares the same; the pipe still has to be a pipe2. */

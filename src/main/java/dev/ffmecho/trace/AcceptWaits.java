@@ -1,0 +1,130 @@
+package dev.ffmecho.trace;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Finds the accept waits of a story and folds those that are timing out of its sequence.
+ *
+ * <p>An accept wait is Go's {@code accept → EAGAIN → waitRead → accept} loop
+ * (internal/poll/fd_unix.go:(*FD).Accept at go1.19 and go1.23, net/fd_unix.go:(*netFD).accept at
+ * go1.6) as strace shows it: {@code accept4(sockN, …) = -1 EAGAIN}, then the netpoller's
+ * well-formed polls ({@link PollFacts#isWellFormed}; none when they are in another story, as with
+ * --concurrent), possibly again, and then an accept4 on the same listener that returns a conn.
+ *
+ * <ul>
+ *   <li>The wait before a listener's first accept is deterministic (no client can be there yet)
+ *       and stays in the sequence, compared call for call.</li>
+ *   <li>A wait between two accepts depends on whether the next client was already queued when the
+ *       server came back to accept: it is taken out of the sequence. Its shape (the calls' forms,
+ *       in order, what the polls found hidden) is still compared, as a set: see
+ *       {@link #unmatched}.</li>
+ *   <li>A wait that no accept ends (the server idle in its last accept at the signal cut, or a
+ *       wait broken by some other call) is not a complete wait and stays.</li>
+ * </ul>
+ */
+final class AcceptWaits {
+    private AcceptWaits() {}
+
+    /** One complete wait: its calls, their shape, and whether it came before its listener's first accept. */
+    record AcceptWait(String shape, List<Entry> calls, boolean first) {
+        AcceptWait {
+            calls = List.copyOf(calls);
+        }
+
+        /** The wait as one line of output: its shape, with every source line behind it. */
+        Entry asEntry() {
+            List<Syscall> sources = new ArrayList<>();
+            for (Entry e : calls) sources.addAll(e.sources());
+            return new Entry("accept wait: " + shape, sources, Entry.Kind.FOLDED);
+        }
+    }
+
+    /** A story with its timing waits taken out, and every complete wait found (first ones included). */
+    record Folded(List<Entry> entries, List<AcceptWait> waits) {
+        Folded {
+            entries = List.copyOf(entries);
+            waits = List.copyOf(waits);
+        }
+
+        /** The waits that were taken out of the sequence. */
+        List<AcceptWait> between() {
+            return waits.stream().filter(w -> !w.first()).toList();
+        }
+    }
+
+    static Folded fold(List<Entry> entries, RuleCounts counts) {
+        List<Entry> out = new ArrayList<>();
+        List<AcceptWait> waits = new ArrayList<>();
+        Set<String> accepted = new HashSet<>();
+        int i = 0;
+        while (i < entries.size()) {
+            Entry e = entries.get(i);
+            if (!isAcceptEagain(e.call())) {
+                if (isAcceptSuccess(e.call())) accepted.add(e.call().arg(0));
+                out.add(e);
+                i++;
+                continue;
+            }
+            String listener = e.call().arg(0);
+            int end = waitEnd(entries, i, listener);
+            List<Entry> calls = entries.subList(i, end);
+            boolean complete = end < entries.size() && isAcceptSuccess(entries.get(end).call())
+                    && listener.equals(entries.get(end).call().arg(0));
+            boolean first = !accepted.contains(listener);
+            if (complete) waits.add(new AcceptWait(shape(calls), calls, first));
+            if (complete && !first) {
+                counts.inc(Rule.ACCEPT_WAIT_FOLD);
+            } else {
+                out.addAll(calls);
+            }
+            i = end;
+        }
+        return new Folded(out, waits);
+    }
+
+    /**
+     * The non-first waits of {@code side} whose shape occurs nowhere among {@code other}'s waits
+     * (its first wait included, whose shape is the netpoller's plain one). Which accepts a wait
+     * falls between is timing, so waits are not paired by position; but a shape the other program
+     * never makes (a poll step missing, another timeout, a retry without a poll) is a difference.
+     */
+    static List<AcceptWait> unmatched(List<AcceptWait> side, List<AcceptWait> other) {
+        Set<String> shapes = new HashSet<>();
+        for (AcceptWait w : other) shapes.add(w.shape());
+        return side.stream().filter(w -> !w.first() && !shapes.contains(w.shape())).toList();
+    }
+
+    /** Index just past the wait that starts at {@code start}: EAGAIN accepts on the listener and well-formed polls. */
+    private static int waitEnd(List<Entry> entries, int start, String listener) {
+        int j = start;
+        while (j < entries.size()) {
+            NormalizedCall c = entries.get(j).call();
+            boolean again = isAcceptEagain(c) && listener.equals(c.arg(0));
+            if (!again && !PollFacts.isWellFormed(c)) break;
+            j++;
+        }
+        return j;
+    }
+
+    /** The wait's calls in order: each accept as compared, each poll by its form (what it found is timing). */
+    private static String shape(List<Entry> calls) {
+        List<String> forms = new ArrayList<>();
+        for (Entry e : calls) forms.add(PollFacts.isPoll(e.call()) ? PollFacts.form(e.call()) : e.text());
+        return String.join(" → ", forms);
+    }
+
+    private static boolean isAccept(NormalizedCall c) {
+        return c != null && (c.name().equals("accept4") || c.name().equals("accept")) && !c.unfinished();
+    }
+
+    static boolean isAcceptEagain(NormalizedCall c) {
+        return isAccept(c) && "EAGAIN".equals(c.errno());
+    }
+
+    static boolean isAcceptSuccess(NormalizedCall c) {
+        return isAccept(c) && c.errno() == null && c.retNumber() != -1;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.ffmecho.trace;
+
+import java.util.List;
+
+/**
+ * A normalized trace cut into the stories trace-diff compares, with the accept waits it found.
+ * Sequentially, the whole trace is one story. With --concurrent ({@link ConcurrentStories}):
+ * listener, one story per connection in accept order, process.
+ *
+ * @param waits every complete accept wait, those left in place (before a first accept) included
+ */
+record Stories(NormalizedTrace trace, boolean concurrent, List<Story> stories, List<AcceptWaits.AcceptWait> waits) {
+
+    Stories {
+        stories = List.copyOf(stories);
+        waits = List.copyOf(waits);
+    }
+
+    /** The whole trace as one story, accept waits between accepts taken out of it. */
+    static Stories sequential(NormalizedTrace trace) {
+        AcceptWaits.Folded folded = AcceptWaits.fold(trace.compared(), trace.counts());
+        return new Stories(trace, false, List.of(new Story(Story.Kind.TRACE, null, folded.entries())), folded.waits());
+    }
+
+    static Stories concurrent(NormalizedTrace trace) {
+        return ConcurrentStories.split(trace);
+    }
+
+    static Stories of(NormalizedTrace trace, boolean concurrent) {
+        return concurrent ? concurrent(trace) : sequential(trace);
+    }
+
+    List<Story> ofKind(Story.Kind kind) {
+        return stories.stream().filter(s -> s.kind() == kind).toList();
+    }
+
+    /** The waits taken out of the sequence (compared by shape). */
+    List<AcceptWaits.AcceptWait> waitsBetweenAccepts() {
+        return waits.stream().filter(w -> !w.first()).toList();
+    }
+
+    /** Normalized lines over all stories. */
+    int lineCount() {
+        return stories.stream().mapToInt(s -> s.entries().size()).sum();
+    }
+}

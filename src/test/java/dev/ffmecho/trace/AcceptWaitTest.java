@@ -1,0 +1,175 @@
+package dev.ffmecho.trace;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Accept waits: on real captures of three back-to-back clients (Go 1.23's study program, where
+ * every client was already queued, and ffm-echo, where the third was not: one wait more), and on
+ * small traces for the rules' edges.
+ */
+class AcceptWaitTest {
+
+    @TempDir
+    Path dir;
+
+    private static final String GO = "go1.23-study-back-to-back.strace";
+    private static final String FFM = "ffm-echo-go1.23-back-to-back.strace";
+    /** Lines 547-550 of FFM: the wait before the third accept (accept4 EAGAIN, epoll_pwait 0, split epoll_pwait -1). */
+    private static final String EXTRA_WAIT_POLL0 = "1203  epoll_pwait(7, [], 128, 0, NULL, 8) = 0";
+
+    private Fixtures.Run diff(String actualText, String referenceText, String... options) {
+        Path actual = Fixtures.write(dir, "actual.strace", actualText);
+        Path reference = Fixtures.write(dir, "reference.strace", referenceText);
+        List<String> args = new java.util.ArrayList<>(List.of(actual.toString(), "--reference", reference.toString()));
+        args.addAll(List.of(options));
+        return Fixtures.run(args.toArray(String[]::new));
+    }
+
+    private static List<String> changes(String out) {
+        return out.lines().filter(l -> (l.startsWith("-") || l.startsWith("+"))
+                && !l.startsWith("---") && !l.startsWith("+++")).toList();
+    }
+
+    @Test
+    void anExtraWellFormedWaitBetweenAcceptsIsTiming() {
+        String go = Fixtures.resource(GO);
+        String ffm = Fixtures.resource(FFM);
+        Fixtures.Run r = diff(ffm, go, "--explain");
+        assertEquals(0, r.code(), r.out());
+        assertTrue(r.out().lines().findFirst().orElseThrow().contains("1 accept wait(s) between accepts matched by shape"), r.out());
+        assertTrue(Pattern.compile("(?m)^  accept-wait-fold +0 +1  between two accepts").matcher(r.out()).find(), r.out());
+        assertEquals(0, diff(go, ffm).code(), "whichever side is the reference");
+    }
+
+    @Test
+    void theWaitsBetweenAcceptsAreListedByNormalizedAndTheOthersStayInPlace() {
+        Fixtures.Run r = Fixtures.run(Fixtures.write(dir, "ffm.strace", Fixtures.resource(FFM)).toString(), "--normalized");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        int first = lines.indexOf("accept4(sock4, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN");
+        assertEquals(List.of(
+                "accept4(sock4, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN",
+                "epoll_pwait(epoll1, [], 128, 0, NULL, …) = 0",
+                "epoll_pwait(epoll1, [{EPOLLIN, …}], 128, -1, NULL, …) = 1"), lines.subList(first, first + 3),
+                "the wait before the first accept stays, call for call");
+        int header = lines.indexOf("# accept waits between accepts (compared by shape, not by position):");
+        assertEquals(List.of(
+                "epoll_pwait(epoll1, [], 128, 0, NULL, …) = 0",
+                "epoll_pwait(epoll1, <unfinished>",
+                "# accept waits between accepts (compared by shape, not by position):",
+                "accept wait: accept4(sock4, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN → epoll_pwait(epoll1, …, 128, 0, NULL, …)"
+                        + " → epoll_pwait(epoll1, …, 128, -1, NULL, …)"), lines.subList(header - 2, header + 2),
+                "the wait still open at the cut stays in place; the one between accepts is listed by shape");
+        assertEquals(2, lines.subList(0, header).stream().filter(l -> l.startsWith("accept4(sock4, …") && l.endsWith("EAGAIN")).count(),
+                "the first wait's and the last (open) wait's EAGAIN are in the sequence, the middle one is not");
+    }
+
+    @Test
+    void aWaitOfAnotherShapeBetweenAcceptsIsCaught() {
+        String ffm = RawTrace.dropLines(Fixtures.resource(FFM), 548, 548, EXTRA_WAIT_POLL0);
+        Fixtures.Run r = diff(ffm, Fixtures.resource(GO));
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.out().contains("=== accept waits between accepts (where they fall is timing; each shape must occur among"
+                + " the other trace's waits): differs (0 reference line(s) missing or changed, 1 actual line(s) not in the reference)"),
+                r.out());
+        List<String> changes = changes(r.out());
+        assertEquals(List.of("+          547..549  accept wait: accept4(sock4, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN"
+                + " → epoll_pwait(epoll1, …, 128, -1, NULL, …)"), changes, r.out());
+    }
+
+    @Test
+    void aWaitBetweenAcceptsCannotStandInForTheFirstAcceptsWait() {
+        // ffm-echo's first accept without its EAGAIN retry: it still has a wait of the same shape
+        // between accepts, but the first accept's wait is compared where it is.
+        String ffm = RawTrace.dropLines(Fixtures.resource(FFM), 497, 502, "1203  accept4(5,  <unfinished ...>");
+        Fixtures.Run r = diff(ffm, Fixtures.resource(GO));
+        assertEquals(1, r.code(), r.out());
+        List<String> changes = changes(r.out());
+        assertEquals(3, changes.size(), r.out());
+        assertTrue(changes.get(0).startsWith("- ") && changes.get(0).endsWith("accept4(sock4, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN"),
+                changes.get(0));
+        assertTrue(changes.get(1).endsWith("epoll_pwait(epoll1, [], 128, 0, NULL, …) = 0"), changes.get(1));
+        assertTrue(changes.get(2).endsWith("epoll_pwait(epoll1, [{EPOLLIN, …}], 128, -1, NULL, …) = 1"), changes.get(2));
+    }
+
+    @Test
+    void theSequentialMutationsAreStillCaughtWithWaitsFolded() {
+        String ffm = Fixtures.resource(FFM);
+        String go = Fixtures.resource(GO);
+        String noNonblock = Fixtures.replaceOnce(ffm, "SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 5",
+                "SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_IP) = 5");
+        assertEquals(1, diff(noNonblock, go).code(), "listener without SOCK_NONBLOCK");
+        // lines 511-513: the first connection's keep-alive options
+        String idle = "1203  setsockopt(6, SOL_TCP, TCP_KEEPIDLE, [15], 4) = 0";
+        String intvl = "1203  setsockopt(6, SOL_TCP, TCP_KEEPINTVL, [15], 4) = 0";
+        String cnt = "1203  setsockopt(6, SOL_TCP, TCP_KEEPCNT, [9], 4) = 0";
+        String extra = RawTrace.replaceLine(ffm, 513, cnt, cnt + "\n1203  setsockopt(6, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0");
+        Fixtures.Run r = diff(extra, go);
+        assertEquals(1, r.code(), "an extra setsockopt on the first connection");
+        assertEquals(1, changes(r.out()).size(), r.out());
+        String swapped = RawTrace.replaceLine(RawTrace.replaceLine(ffm, 511, idle, intvl), 512, intvl, idle);
+        assertEquals(1, diff(swapped, go).code(), "keep-alive options swapped on the first connection");
+    }
+
+    // --- the rules' edges, on small traces -----------------------------------------------------
+
+    private static final String[] HEAD = {
+        "10 socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 3",
+        "10 epoll_create1(EPOLL_CLOEXEC) = 4",
+        "10 accept4(3, 0x7f0000001000, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN (Resource temporarily unavailable)",
+        "10 epoll_wait(4, [], 128, 0) = 0",
+        "10 epoll_wait(4, [{EPOLLIN, {u32=3, u64=3}}], 128, -1) = 1",
+        "10 accept4(3, {sa_family=AF_INET, sin_port=htons(1), sin_addr=inet_addr(\"127.0.0.1\")}, [112 => 16], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5",
+        "10 close(5) = 0",
+    };
+    private static final String EAGAIN = "10 accept4(3, 0x7f0000001000, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN (Resource temporarily unavailable)";
+    private static final String SECOND = "10 accept4(3, {sa_family=AF_INET, sin_port=htons(2), sin_addr=inet_addr(\"127.0.0.1\")}, [112 => 16], SOCK_CLOEXEC|SOCK_NONBLOCK) = 5";
+
+    private static Stories stories(String... lines) {
+        return Stories.sequential(Fixtures.norm(String.join("\n", lines) + "\n"));
+    }
+
+    @Test
+    void onlyACompleteWaitBetweenAcceptsIsTakenOut() {
+        Stories folded = stories(Fixtures.concat(HEAD, new String[] {
+                EAGAIN, "10 epoll_wait(4, [], 128, 0) = 0", "10 epoll_wait(4, [{EPOLLIN, {u32=3, u64=3}}], 128, -1) = 1", SECOND}));
+        assertEquals(1, folded.waitsBetweenAccepts().size());
+        assertEquals(2, folded.waits().size(), "the first accept's wait is found too");
+        assertTrue(folded.waits().get(0).first());
+        assertEquals(1, folded.trace().counts().get(Rule.ACCEPT_WAIT_FOLD));
+        assertEquals(HEAD.length + 1, folded.stories().get(0).entries().size(), "the wait's three calls left the sequence");
+
+        // a wait broken by another call (here a poll of another size) is not a well-formed wait: it stays
+        Stories odd = stories(Fixtures.concat(HEAD, new String[] {EAGAIN, "10 epoll_wait(4, [], 64, 0) = 0", SECOND}));
+        assertEquals(List.of(), odd.waitsBetweenAccepts());
+        assertEquals(HEAD.length + 3, odd.stories().get(0).entries().size());
+
+        // a wait that no accept ends (the server idle at the cut) stays
+        Stories open = stories(Fixtures.concat(HEAD, new String[] {EAGAIN, "10 epoll_wait(4, [], 128, 0) = 0",
+                "10 epoll_wait(4,  <unfinished ...>", "11 --- SIGTERM {si_signo=SIGTERM, si_code=SI_USER, si_pid=1, si_uid=0} ---"}));
+        assertEquals(List.of(), open.waitsBetweenAccepts());
+        assertEquals("epoll_wait(epoll1, <unfinished>", open.stories().get(0).lines().get(HEAD.length + 2));
+    }
+
+    @Test
+    void aShapeIsMatchedAgainstEveryWaitOfTheOtherSideButFirstWaitsAreNeverReported() {
+        Stories withWait = stories(Fixtures.concat(HEAD, new String[] {
+                EAGAIN, "10 epoll_wait(4, [], 128, 0) = 0", "10 epoll_wait(4, [{EPOLLIN, {u32=3, u64=3}}], 128, -1) = 1", SECOND}));
+        Stories blocking = stories(Fixtures.concat(HEAD, new String[] {
+                EAGAIN, "10 epoll_wait(4, [{EPOLLIN, {u32=3, u64=3}}], 128, -1) = 1", SECOND}));
+        Stories none = stories(Fixtures.concat(HEAD, new String[] {SECOND}));
+        assertEquals(List.of(), AcceptWaits.unmatched(withWait.waits(), none.waits()),
+                "a plain wait between accepts has the shape of the other side's first wait");
+        assertEquals(List.of(), AcceptWaits.unmatched(none.waits(), withWait.waits()), "first waits are compared in place, not here");
+        assertEquals(1, AcceptWaits.unmatched(blocking.waits(), none.waits()).size(), "a wait without the epoll_wait(…, 0) step");
+        assertEquals("accept4(sock1, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN → epoll_wait(epoll1, …, 128, -1)",
+                AcceptWaits.unmatched(blocking.waits(), none.waits()).get(0).shape());
+    }
+}
