@@ -19,8 +19,8 @@ import java.util.Set;
  *       and stays in the sequence, compared call for call.</li>
  *   <li>A wait between two accepts depends on whether the next client was already queued when the
  *       server came back to accept: it is taken out of the sequence. Its shape (the calls' forms,
- *       in order, what the polls found hidden) is still compared, as a set: see
- *       {@link #unmatched}.</li>
+ *       in order, what the polls found hidden) is still compared: each of its rounds must be a
+ *       prefix of a round the other program makes, see {@link #unmatched}.</li>
  *   <li>A wait that no accept ends (the server idle in its last accept at the signal cut, or a
  *       wait broken by some other call) is not a complete wait and stays.</li>
  * </ul>
@@ -28,17 +28,35 @@ import java.util.Set;
 final class AcceptWaits {
     private AcceptWaits() {}
 
-    /** One complete wait: its calls, their shape, and whether it came before its listener's first accept. */
-    record AcceptWait(String shape, List<Entry> calls, boolean first) {
+    /**
+     * One complete wait: its calls, their forms in order (its shape), and whether it came before its
+     * listener's first accept.
+     */
+    record AcceptWait(List<String> forms, List<Entry> calls, boolean first) {
         AcceptWait {
+            forms = List.copyOf(forms);
             calls = List.copyOf(calls);
+        }
+
+        String shape() {
+            return String.join(" → ", forms);
+        }
+
+        /** The wait cut at each failed accept: one round per EAGAIN, with the polls that followed it. */
+        List<List<String>> rounds() {
+            List<List<String>> rounds = new ArrayList<>();
+            for (int i = 0; i < calls.size(); i++) {
+                if (isAcceptEagain(calls.get(i).call()) || rounds.isEmpty()) rounds.add(new ArrayList<>());
+                rounds.getLast().add(forms.get(i));
+            }
+            return rounds;
         }
 
         /** The wait as one line of output: its shape, with every source line behind it. */
         Entry asEntry() {
             List<Syscall> sources = new ArrayList<>();
             for (Entry e : calls) sources.addAll(e.sources());
-            return new Entry("accept wait: " + shape, sources, Entry.Kind.FOLDED);
+            return new Entry("accept wait: " + shape(), sources, Entry.Kind.FOLDED);
         }
     }
 
@@ -74,7 +92,7 @@ final class AcceptWaits {
             boolean complete = end < entries.size() && isAcceptSuccess(entries.get(end).call())
                     && listener.equals(entries.get(end).call().arg(0));
             boolean first = !accepted.contains(listener);
-            if (complete) waits.add(new AcceptWait(shape(calls), calls, first));
+            if (complete) waits.add(new AcceptWait(forms(calls), calls, first));
             if (complete && !first) {
                 counts.inc(Rule.ACCEPT_WAIT_FOLD);
             } else {
@@ -86,15 +104,29 @@ final class AcceptWaits {
     }
 
     /**
-     * The non-first waits of {@code side} whose shape occurs nowhere among {@code other}'s waits
-     * (its first wait included, whose shape is the netpoller's plain one). Which accepts a wait
-     * falls between is timing, so waits are not paired by position; but a shape the other program
-     * never makes (a poll step missing, another timeout, a retry without a poll) is a difference.
+     * The non-first waits of {@code side} that the other program's netpoller could not have made.
+     * Which accepts a wait falls between is timing, so waits are not paired by position. Where a
+     * wait ends is timing too: Go's scheduler polls without blocking first and blocks only if that
+     * found nothing (runtime/proc.go findrunnable: netpoll(0), later netpoll(-1) at go1.19; the
+     * same order at go1.6), so a client that arrives during the wait ends it after the
+     * non-blocking poll, and one already there when the EAGAIN came back ends it after no poll at
+     * all. So each round of a wait (an EAGAIN and the polls after it) must be a prefix of some round
+     * of the other trace's waits (its first wait included, whose round is the netpoller's whole
+     * sequence). A step the other program never takes (a poll missing in the middle, another
+     * timeout or maxevents, a retry without the EAGAIN) is still a difference.
      */
     static List<AcceptWait> unmatched(List<AcceptWait> side, List<AcceptWait> other) {
-        Set<String> shapes = new HashSet<>();
-        for (AcceptWait w : other) shapes.add(w.shape());
-        return side.stream().filter(w -> !w.first() && !shapes.contains(w.shape())).toList();
+        List<List<String>> otherRounds = new ArrayList<>();
+        for (AcceptWait w : other) otherRounds.addAll(w.rounds());
+        return side.stream().filter(w -> !w.first() && !allRoundsArePrefixes(w, otherRounds)).toList();
+    }
+
+    private static boolean allRoundsArePrefixes(AcceptWait w, List<List<String>> otherRounds) {
+        for (List<String> round : w.rounds()) {
+            boolean prefix = otherRounds.stream().anyMatch(o -> o.size() >= round.size() && o.subList(0, round.size()).equals(round));
+            if (!prefix) return false;
+        }
+        return true;
     }
 
     /** Index just past the wait that starts at {@code start}: EAGAIN accepts on the listener and well-formed polls. */
@@ -110,10 +142,10 @@ final class AcceptWaits {
     }
 
     /** The wait's calls in order: each accept as compared, each poll by its form (what it found is timing). */
-    private static String shape(List<Entry> calls) {
+    private static List<String> forms(List<Entry> calls) {
         List<String> forms = new ArrayList<>();
         for (Entry e : calls) forms.add(PollFacts.isPoll(e.call()) ? PollFacts.form(e.call()) : e.text());
-        return String.join(" → ", forms);
+        return forms;
     }
 
     private static boolean isAccept(NormalizedCall c) {

@@ -90,8 +90,8 @@ final class DiffReport {
     private static Section waitSection(Stories ref, Stories act) {
         List<Entry> refOnly = AcceptWaits.unmatched(ref.waits(), act.waits()).stream().map(AcceptWaits.AcceptWait::asEntry).toList();
         List<Entry> actOnly = AcceptWaits.unmatched(act.waits(), ref.waits()).stream().map(AcceptWaits.AcceptWait::asEntry).toList();
-        return new Section("accept waits between accepts (where they fall is timing; each shape must occur among the other"
-                + " trace's waits)", refOnly, actOnly);
+        return new Section("accept waits between accepts (where they fall and when the client ends them are timing; each"
+                + " round must be a prefix of a round among the other trace's waits)", refOnly, actOnly);
     }
 
     /** The one-line verdict. */

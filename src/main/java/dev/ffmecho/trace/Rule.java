@@ -79,7 +79,7 @@ public enum Rule {
     TRANSFER_POLL_FOLD(Stage.FOLD, "transfer-poll-fold",
             "inside a transfer, epoll_wait(epollN, ..., 128, 0|-1) between two data calls folded away: scheduler polls whose number is timing (other maxevents/timeouts stay)"),
     ACCEPT_WAIT_FOLD(Stage.FOLD, "accept-wait-fold",
-            "between two accepts, accept4 = -1 EAGAIN + the netpoller's polls (a complete wait, ended by an accept4 that returns a conn) taken out of the sequence: whether the next client was already queued is timing; the wait's shape (call forms in order, what the polls found hidden) must occur among the other trace's waits; the wait before the first accept and one still open at the cut stay in place"),
+            "between two accepts, accept4 = -1 EAGAIN + the netpoller's polls (a complete wait, ended by an accept4 that returns a conn) taken out of the sequence: whether the next client was already queued is timing; so is whether the client ended it after the non-blocking poll: each round of the wait (EAGAIN and its polls, call forms in order, what the polls found hidden) must be a prefix of a round among the other trace's waits; the wait before the first accept and one still open at the cut stay in place"),
 
     // --- ConcurrentStories (--concurrent): stories compared separately ----------------------------
     CONCURRENT_STORIES(Stage.STORIES, "concurrent-stories",
