@@ -51,6 +51,12 @@ class GoOracleIT {
             this.profile = profile;
             this.packageName = packageName;
         }
+
+        /** The go tool; a missing toolchain fails in CI (which installs both) and skips elsewhere, naming the package. */
+        String require() {
+            if (!Files.isExecutable(go)) Tools.missing(go + " is not installed: apt-get install " + packageName);
+            return go.toString();
+        }
     }
 
     /** The Go programs under test and the ffm-echo mode that mirrors each. */
@@ -81,9 +87,7 @@ class GoOracleIT {
     static synchronized Path binary(Path dir, Toolchain toolchain, Program program) throws Exception {
         Path binary = dir.resolve(toolchain.profile).resolve(program.dir);
         if (Files.isExecutable(binary)) return binary;
-        if (!Files.isExecutable(toolchain.go)) {
-            Tools.missing(toolchain.go + " is not installed: apt-get install " + toolchain.packageName);
-        }
+        toolchain.require();
         Path source = GO_SOURCES.resolve(program.dir).resolve("main.go");
         ProcessBuilder pb = new ProcessBuilder(toolchain.go.toString(), "build", "-o", binary.toString(), source.toString())
                 .directory(source.getParent().toFile()).redirectErrorStream(true);

@@ -1,6 +1,8 @@
 package dev.ffmecho.it;
 
+
 import dev.ffmecho.Tools;
+import dev.ffmecho.it.GoOracleIT.Toolchain;
 import dev.ffmecho.trace.TraceDiffCommand;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,30 +39,9 @@ class VerifyIT {
     @TempDir
     static Path dir;
 
-    /** The Go toolchains whose twins verify builds with --go (Debian's packages), as GoOracleIT has them. */
-    enum Go {
-        GO1_19("/usr/lib/go-1.19/bin/go", "go1.19", "golang-go (bookworm)"),
-        GO1_23("/usr/lib/go-1.23/bin/go", "go1.23", "golang-1.23-go (bookworm-backports)");
-
-        final Path tool;
-        final String profile;
-        final String packageName;
-
-        Go(String tool, String profile, String packageName) {
-            this.tool = Path.of(tool);
-            this.profile = profile;
-            this.packageName = packageName;
-        }
-
-        String path() {
-            if (!Files.isExecutable(tool)) Tools.missing(tool + " is not installed: apt-get install " + packageName);
-            return tool.toString();
-        }
-
-        /** One --keep dir per Go for the whole class: its GOCACHE makes every build after the first a cache hit. */
-        Path keep() {
-            return dir.resolve("keep-" + profile);
-        }
+    /** One --keep dir per Go for the whole class: its GOCACHE makes every build after the first a cache hit. */
+    private static Path keep(Toolchain go) {
+        return dir.resolve("keep-" + go.profile);
     }
 
     @BeforeAll
@@ -124,9 +105,9 @@ class VerifyIT {
     @CsvSource({"GO1_19, sequential, serial", "GO1_19, sequential, back-to-back", "GO1_19, goroutine, concurrent",
             "GO1_23, sequential, serial", "GO1_23, sequential, back-to-back", "GO1_23, goroutine, concurrent"})
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
-    void againstGoBuiltAndTracedLive(Go go, String mode, String clients) throws Exception {
-        Result r = verify("--profile", go.profile, "--mode", mode, "--clients", clients, "--go", go.path(),
-                "--keep", go.keep().toString());
+    void againstGoBuiltAndTracedLive(Toolchain go, String mode, String clients) throws Exception {
+        Result r = verify("--profile", go.profile, "--mode", mode, "--clients", clients, "--go", go.require(),
+                "--keep", keep(go).toString());
         assertEqualTraces(r);
         assertTrue(r.out().contains("verify: go: go version " + go.profile), r.out());
     }
@@ -186,14 +167,14 @@ class VerifyIT {
     @ParameterizedTest(name = "{0}, concurrent={1}")
     @CsvSource({"GO1_19, 4", "GO1_19, 16", "GO1_23, 4", "GO1_23, 16"})
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
-    void concurrentClientsFiveTimesInARow(Go go, int n) throws Exception {
+    void concurrentClientsFiveTimesInARow(Toolchain go, int n) throws Exception {
         List<String> failures = new ArrayList<>();
         Path previousGo = null;
         for (int run = 1; run <= 5; run++) {
-            Result r = verify("--profile", go.profile, "--mode", "goroutine", "--clients", "concurrent=" + n, "--go", go.path(),
-                    "--keep", go.keep().toString());
+            Result r = verify("--profile", go.profile, "--mode", "goroutine", "--clients", "concurrent=" + n, "--go", go.require(),
+                    "--keep", keep(go).toString());
             if (r.status() != 0) failures.add("run " + run + ", ffm-echo vs Go: " + r.brief());
-            Path goTrace = Files.copy(go.keep().resolve("go.strace"), dir.resolve(go.profile + "-c" + n + "-go-" + run + ".strace"),
+            Path goTrace = Files.copy(keep(go).resolve("go.strace"), dir.resolve(go.profile + "-c" + n + "-go-" + run + ".strace"),
                     StandardCopyOption.REPLACE_EXISTING);
             if (previousGo != null) {
                 Diff d = traceDiff(goTrace.toString(), "--reference", previousGo.toString(), "--concurrent");
@@ -223,8 +204,8 @@ class VerifyIT {
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void backToBackTenOutOfTen(String profile) throws Exception {
         List<String> args = new ArrayList<>(List.of("--profile", profile, "--mode", "sequential", "--clients", "back-to-back"));
-        for (Go go : Go.values()) {
-            if (go.profile.equals(profile)) args.addAll(List.of("--go", go.path(), "--keep", go.keep().toString()));
+        for (Toolchain go : Toolchain.values()) {
+            if (go.profile.equals(profile)) args.addAll(List.of("--go", go.require(), "--keep", keep(go).toString()));
         }
         List<String> failures = new ArrayList<>();
         for (int run = 1; run <= 10; run++) {

@@ -122,32 +122,53 @@ class SyscallBindingsTest {
         }
     }
 
+    /** A listener on 127.0.0.1 and a client connected to it (blocking sockets); closed together. */
+    private static final class ConnectedPair implements AutoCloseable {
+        final int listener;
+        final int client;
+        int server = -1;
+
+        ConnectedPair(Arena arena) throws SyscallException {
+            listener = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
+            client = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
+            try {
+                Errno.check("bind", Socket.bind(listener, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1}, 0)));
+                Errno.check("listen", Socket.listen(listener, 1));
+                RawSockaddrAny bound = new RawSockaddrAny(arena);
+                Errno.check("getsockname", Socket.getsockname(listener, bound));
+                Errno.check("connect", Socket.connect(client, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1},
+                        SockaddrIn.port(bound.sockaddr()))));
+            } catch (SyscallException | RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        /** The server's end of the connection. */
+        int accept(Arena arena) throws SyscallException {
+            server = Errno.check("accept4", Socket.accept4(listener, new RawSockaddrAny(arena), 0));
+            return server;
+        }
+
+        @Override
+        public void close() {
+            if (server >= 0) Unistd.close(server);
+            Unistd.close(client);
+            Unistd.close(listener);
+        }
+    }
+
     /** send and recv on a connected pair: bytes across, then EOF after the peer's shutdown(SHUT_WR). */
     @Test
     void sendAndRecvMoveBytesAndRecvSeesEof() throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            int ln = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
-            int client = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
-            int server = -1;
-            try {
-                Errno.check("bind", Socket.bind(ln, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1}, 0)));
-                Errno.check("listen", Socket.listen(ln, 1));
-                RawSockaddrAny bound = new RawSockaddrAny(arena);
-                Errno.check("getsockname", Socket.getsockname(ln, bound));
-                Errno.check("connect", Socket.connect(client, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1},
-                        SockaddrIn.port(bound.sockaddr()))));
-                server = Errno.check("accept4", Socket.accept4(ln, new RawSockaddrAny(arena), 0));
-                assertEquals(5, Socket.send(client, arena.allocateFrom("hello"), 5, Socket.MSG_NOSIGNAL));
-                Errno.check("shutdown", Socket.shutdown(client, Socket.SHUT_WR));
-                MemorySegment buf = arena.allocate(16);
-                assertEquals(5, Socket.recv(server, buf, 16, 0));
-                assertEquals("hello", buf.getString(0));
-                assertEquals(0, Socket.recv(server, buf, 16, 0), "EOF after the peer's shutdown(SHUT_WR)");
-            } finally {
-                if (server >= 0) Unistd.close(server);
-                Unistd.close(client);
-                Unistd.close(ln);
-            }
+        try (Arena arena = Arena.ofConfined(); ConnectedPair pair = new ConnectedPair(arena)) {
+            int server = pair.accept(arena);
+            assertEquals(5, Socket.send(pair.client, arena.allocateFrom("hello"), 5, Socket.MSG_NOSIGNAL));
+            Errno.check("shutdown", Socket.shutdown(pair.client, Socket.SHUT_WR));
+            MemorySegment buf = arena.allocate(16);
+            assertEquals(5, Socket.recv(server, buf, 16, 0));
+            assertEquals("hello", buf.getString(0));
+            assertEquals(0, Socket.recv(server, buf, 16, 0), "EOF after the peer's shutdown(SHUT_WR)");
         }
     }
 
@@ -157,28 +178,16 @@ class SyscallBindingsTest {
      */
     @Test
     void receiveTimeoutEndsABlockingReadWithEagain() throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            int ln = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
-            int client = Errno.check("socket", Socket.socket(Socket.AF_INET, Socket.SOCK_STREAM, 0));
-            try {
-                Errno.check("bind", Socket.bind(ln, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1}, 0)));
-                Errno.check("listen", Socket.listen(ln, 1));
-                RawSockaddrAny bound = new RawSockaddrAny(arena);
-                Errno.check("getsockname", Socket.getsockname(ln, bound));
-                Errno.check("connect", Socket.connect(client, SockaddrIn.of(arena, new byte[] {127, 0, 0, 1},
-                        SockaddrIn.port(bound.sockaddr()))));
-                Errno.check("setsockopt", Socket.setsockoptTimeval(client, Socket.SO_RCVTIMEO, 1_500)); // whole jiffies for HZ 100, 250 and 1000: read back unrounded
-                MemorySegment tv = arena.allocate(Socket.TIMEVAL);
-                MemorySegment len = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_INT, (int) Socket.TIMEVAL.byteSize());
-                Errno.check("getsockopt", Socket.getsockopt(client, Socket.SOL_SOCKET, Socket.SO_RCVTIMEO, tv, len));
-                assertEquals(1, tv.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0), "tv_sec");
-                assertEquals(500_000, tv.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8), "tv_usec");
-                Errno.check("setsockopt", Socket.setsockoptTimeval(client, Socket.SO_RCVTIMEO, 50));
-                assertEquals(-Errno.EAGAIN, Socket.recv(client, arena.allocate(16), 16, 0), "the peer never sent anything");
-            } finally {
-                Unistd.close(client);
-                Unistd.close(ln);
-            }
+        try (Arena arena = Arena.ofConfined(); ConnectedPair pair = new ConnectedPair(arena)) {
+            int client = pair.client;
+            Errno.check("setsockopt", Socket.setsockoptTimeval(client, Socket.SO_RCVTIMEO, 1_500)); // whole jiffies for HZ 100, 250 and 1000: read back unrounded
+            MemorySegment tv = arena.allocate(Socket.TIMEVAL);
+            MemorySegment len = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_INT, (int) Socket.TIMEVAL.byteSize());
+            Errno.check("getsockopt", Socket.getsockopt(client, Socket.SOL_SOCKET, Socket.SO_RCVTIMEO, tv, len));
+            assertEquals(1, tv.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0), "tv_sec");
+            assertEquals(500_000, tv.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8), "tv_usec");
+            Errno.check("setsockopt", Socket.setsockoptTimeval(client, Socket.SO_RCVTIMEO, 50));
+            assertEquals(-Errno.EAGAIN, Socket.recv(client, arena.allocate(16), 16, 0), "the peer never sent anything");
         }
     }
 }

@@ -25,16 +25,7 @@ class AcceptWaitTest {
     private static final String EXTRA_WAIT_POLL0 = "1203  epoll_pwait(7, [], 128, 0, NULL, 8) = 0";
 
     private Fixtures.Run diff(String actualText, String referenceText, String... options) {
-        Path actual = Fixtures.write(dir, "actual.strace", actualText);
-        Path reference = Fixtures.write(dir, "reference.strace", referenceText);
-        List<String> args = new java.util.ArrayList<>(List.of(actual.toString(), "--reference", reference.toString()));
-        args.addAll(List.of(options));
-        return Fixtures.run(args.toArray(String[]::new));
-    }
-
-    private static List<String> changes(String out) {
-        return out.lines().filter(l -> (l.startsWith("-") || l.startsWith("+"))
-                && !l.startsWith("---") && !l.startsWith("+++")).toList();
+        return Fixtures.diffTexts(dir, actualText, referenceText, options);
     }
 
     @Test
@@ -79,7 +70,7 @@ class AcceptWaitTest {
         assertTrue(r.out().contains("=== accept waits between accepts (where they fall and when the client ends them are timing;"
                 + " each round must be a prefix of a round among the other trace's waits): differs (0 reference line(s) missing or"
                 + " changed, 1 actual line(s) not in the reference)"), r.out());
-        List<String> changes = changes(r.out());
+        List<String> changes = Fixtures.changes(r.out());
         assertEquals(List.of("+          547..549  accept wait: accept4(sock4, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN"
                 + " → epoll_pwait(epoll1, …, 128, -1, NULL, …)"), changes, r.out());
     }
@@ -113,7 +104,7 @@ class AcceptWaitTest {
         String ffm = RawTrace.dropLines(Fixtures.resource(FFM), 497, 502, "1203  accept4(5,  <unfinished ...>");
         Fixtures.Run r = diff(ffm, Fixtures.resource(GO));
         assertEquals(1, r.code(), r.out());
-        List<String> changes = changes(r.out());
+        List<String> changes = Fixtures.changes(r.out());
         assertEquals(3, changes.size(), r.out());
         assertTrue(changes.get(0).startsWith("- ") && changes.get(0).endsWith("accept4(sock4, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN"),
                 changes.get(0));
@@ -135,7 +126,7 @@ class AcceptWaitTest {
         String extra = RawTrace.replaceLine(ffm, 513, cnt, cnt + "\n1203  setsockopt(6, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0");
         Fixtures.Run r = diff(extra, go);
         assertEquals(1, r.code(), "an extra setsockopt on the first connection");
-        assertEquals(1, changes(r.out()).size(), r.out());
+        assertEquals(1, Fixtures.changes(r.out()).size(), r.out());
         String swapped = RawTrace.replaceLine(RawTrace.replaceLine(ffm, 511, idle, intvl), 512, intvl, idle);
         assertEquals(1, diff(swapped, go).code(), "keep-alive options swapped on the first connection");
     }

@@ -26,21 +26,11 @@ class ConcurrentTraceDiffTest {
     private static final String FFM = "ffm-echo-goroutine-go1.19-4.strace";
 
     private Fixtures.Run diff(String actualText, String referenceResource, String... options) {
-        Path actual = Fixtures.write(dir, "actual.strace", actualText);
-        Path reference = Fixtures.write(dir, "reference.strace", Fixtures.resource(referenceResource));
-        List<String> args = new java.util.ArrayList<>(List.of(actual.toString(), "--reference", reference.toString()));
-        args.addAll(List.of(options));
-        return Fixtures.run(args.toArray(String[]::new));
+        return Fixtures.diffTexts(dir, actualText, Fixtures.resource(referenceResource), options);
     }
 
     private Fixtures.Run concurrent(String actualText) {
         return diff(actualText, RUN2, "--concurrent");
-    }
-
-    /** The '-'/'+' lines of a unified diff (not the ---/+++ header). */
-    private static List<String> changes(String out) {
-        return out.lines().filter(l -> (l.startsWith("-") || l.startsWith("+"))
-                && !l.startsWith("---") && !l.startsWith("+++")).toList();
     }
 
     /** The section headers ({@code === ...}) of stories that differ. */
@@ -119,7 +109,7 @@ class ConcurrentTraceDiffTest {
         assertEquals(1, sections.size(), r.out());
         assertTrue(sections.get(0).contains(", conn3 (accepted at line 107-109) in actual (no equal connection in the actual trace: the closest pair): differs"),
                 sections.get(0));
-        List<String> changes = changes(r.out());
+        List<String> changes = Fixtures.changes(r.out());
         assertEquals(1, changes.size(), r.out());
         assertTrue(changes.get(0).endsWith("setsockopt(conn, SOL_TCP, TCP_NODELAY, [1], 4) = 0"), changes.get(0));
         assertReferenceLineShows(changes.get(0), "TCP_NODELAY");
@@ -136,7 +126,7 @@ class ConcurrentTraceDiffTest {
         List<String> sections = differingSections(r.out());
         assertEquals(1, sections.size(), r.out());
         assertTrue(sections.get(0).contains("conn4 (accepted at line 127) in actual"), sections.get(0));
-        List<String> changes = changes(r.out());
+        List<String> changes = Fixtures.changes(r.out());
         assertEquals(2, changes.size(), r.out());
         assertTrue(changes.stream().allMatch(c -> c.contains("TCP_KEEPI")), r.out());
         // KEEPINTVL now comes after KEEPIDLE: the '+' line names the raw lines of the moved call
@@ -151,7 +141,7 @@ class ConcurrentTraceDiffTest {
         assertEquals(1, r.code(), r.out());
         assertEquals(1, differingSections(r.out()).size(), r.out());
         assertTrue(differingSections(r.out()).get(0).contains("conn4 (accepted at line 127) in actual"), r.out());
-        List<String> changes = changes(r.out());
+        List<String> changes = Fixtures.changes(r.out());
         assertEquals(1, changes.size(), r.out());
         assertTrue(changes.get(0).startsWith("- ") && changes.get(0).endsWith("epoll_ctl(epoll1, EPOLL_CTL_DEL, conn, …) = 0"),
                 changes.get(0));
@@ -170,7 +160,7 @@ class ConcurrentTraceDiffTest {
         assertEquals(1, r.code(), r.out());
         assertEquals(1, differingSections(r.out()).size(), r.out());
         assertTrue(differingSections(r.out()).get(0).contains("conn3 (accepted at line 107-109) in actual"), r.out());
-        List<String> changes = changes(r.out());
+        List<String> changes = Fixtures.changes(r.out());
         assertEquals(2, changes.size(), r.out());
         // one call moved: the same text once missing where the reference has it, once added elsewhere
         assertTrue(changes.get(0).startsWith("- ") && changes.get(1).startsWith("+ "), r.out());
@@ -184,7 +174,7 @@ class ConcurrentTraceDiffTest {
                 keepalive + "14909 setsockopt(11, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0\n");
         Fixtures.Run r = concurrent(t);
         assertEquals(1, r.code(), r.out());
-        List<String> changes = changes(r.out());
+        List<String> changes = Fixtures.changes(r.out());
         assertEquals(1, changes.size(), r.out());
         assertTrue(Pattern.compile("^\\+ +119 +setsockopt\\(conn, SOL_SOCKET, SO_LINGER, \\{l_onoff=1, l_linger=0\\}, 8\\) = 0$")
                 .matcher(changes.get(0)).matches(), changes.get(0));
@@ -213,7 +203,7 @@ class ConcurrentTraceDiffTest {
         List<String> sections = differingSections(r.out());
         assertEquals(1, sections.size(), r.out());
         assertTrue(sections.get(0).startsWith("=== listener: setup and accepts: differs"), r.out());
-        List<String> changes = changes(r.out());
+        List<String> changes = Fixtures.changes(r.out());
         assertEquals(1, changes.size(), r.out());
         assertTrue(changes.get(0).startsWith("- ") && changes.get(0).endsWith("setsockopt(sock4, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0"),
                 changes.get(0));

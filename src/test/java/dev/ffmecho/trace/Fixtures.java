@@ -78,6 +78,21 @@ final class Fixtures {
         return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     }
 
+    /** trace-diff of two traces given as text (written to {@code dir}): ACTUAL --reference REFERENCE OPTIONS… */
+    static Run diffTexts(Path dir, String actualText, String referenceText, String... options) {
+        Path actual = write(dir, "actual.strace", actualText);
+        Path reference = write(dir, "reference.strace", referenceText);
+        List<String> args = new ArrayList<>(List.of(actual.toString(), "--reference", reference.toString()));
+        args.addAll(List.of(options));
+        return run(args.toArray(String[]::new));
+    }
+
+    /** The '-'/'+' lines of a unified diff (not the ---/+++ header). */
+    static List<String> changes(String out) {
+        return out.lines().filter(l -> (l.startsWith("-") || l.startsWith("+"))
+                && !l.startsWith("---") && !l.startsWith("+++")).toList();
+    }
+
     static Path write(Path dir, String name, String text) {
         try {
             Path p = dir.resolve(name);

@@ -22,12 +22,6 @@ class TraceDiffCommandTest {
         return Fixtures.write(dir, "run.strace", text);
     }
 
-    /** The changed lines of a unified diff: those starting with '-' or '+' (not the ---/+++ header). */
-    private static List<String> changes(String out) {
-        return out.lines().filter(l -> (l.startsWith("-") || l.startsWith("+"))
-                && !l.startsWith("---") && !l.startsWith("+++")).toList();
-    }
-
     private static void assertOneErrorLine(Fixtures.Run r, String... fragments) {
         assertEquals(2, r.code(), r.err());
         assertEquals("", r.out());
@@ -68,7 +62,7 @@ class TraceDiffCommandTest {
                 "socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_IP) = 5");
         Fixtures.Run r = Fixtures.run(ours(t).toString());
         assertEquals(1, r.code(), r.out());
-        List<String> changes = changes(r.out());
+        List<String> changes = Fixtures.changes(r.out());
         assertEquals(2, changes.size(), r.out());
         assertTrue(changes.get(0).startsWith("- ") && changes.get(0).endsWith(
                 "socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = sock4"), changes.get(0));
@@ -89,7 +83,7 @@ class TraceDiffCommandTest {
         assertTrue(t.length() < Fixtures.ffmEchoGo16().length() - 200);
         Fixtures.Run r = Fixtures.run(ours(t).toString());
         assertEquals(1, r.code(), r.out());
-        List<String> changes = changes(r.out());
+        List<String> changes = Fixtures.changes(r.out());
         assertEquals(3, changes.size(), r.out());
         assertTrue(changes.get(0).endsWith("accept4(sock4, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN"), changes.get(0));
         assertTrue(changes.get(1).endsWith("epoll_wait(epoll1, [], 128, 0) = 0"), changes.get(1));
@@ -105,7 +99,7 @@ class TraceDiffCommandTest {
         t = Fixtures.replaceOnce(t, broadcast + reuse, reuse + broadcast);
         Fixtures.Run r = Fixtures.run(ours(t).toString());
         assertEquals(1, r.code(), r.out());
-        List<String> changes = changes(r.out());
+        List<String> changes = Fixtures.changes(r.out());
         assertEquals(2, changes.size(), r.out());
         assertTrue(changes.stream().anyMatch(c -> c.contains("SO_BROADCAST") || c.contains("SO_REUSEADDR")), r.out());
     }
@@ -117,7 +111,7 @@ class TraceDiffCommandTest {
                 "7153  setsockopt(7, SOL_TCP, TCP_NODELAY, [1], 4) = 0\n7153  setsockopt(7, SOL_SOCKET, SO_KEEPALIVE, [1], 4) = 0\n");
         Fixtures.Run r = Fixtures.run(ours(t).toString());
         assertEquals(1, r.code(), r.out());
-        List<String> changes = changes(r.out());
+        List<String> changes = Fixtures.changes(r.out());
         assertEquals(1, changes.size(), r.out());
         assertTrue(changes.get(0).startsWith("+ ") && changes.get(0).endsWith(
                 "setsockopt(conn1, SOL_SOCKET, SO_KEEPALIVE, [1], 4) = 0"), changes.get(0));
