@@ -2,7 +2,6 @@ package dev.ffmecho.trace;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,7 +31,6 @@ final class ConcurrentStories {
     private ConcurrentStories() {}
 
     private static final Pattern CONN = Pattern.compile("\\bconn\\d+\\b");
-    private static final Pattern PIPE_ROLE = Pattern.compile("\\bpipe(\\d+)([rw])\\b");
 
     static Stories split(NormalizedTrace trace) {
         RuleCounts counts = trace.counts();
@@ -157,71 +155,5 @@ final class ConcurrentStories {
                 Entry.Kind.FOLDED));
         out.addAll(rest);
         return out;
-    }
-
-    /**
-     * The pipes transfers splice through (those that appear in a connection's story): named pipeS,
-     * and only the first one's creation compared. Go takes them from a sync.Pool
-     * (internal/poll/splice_linux.go:getPipe at go1.19 and go1.23); whether a transfer finds one in
-     * its P's cache or makes a new one is scheduling.
-     */
-    private record SplicePipes(Set<String> numbers, String first) {
-
-        static SplicePipes of(List<List<Entry>> conns, List<Entry> process) {
-            Set<String> numbers = new LinkedHashSet<>();
-            for (List<Entry> conn : conns) {
-                for (Entry e : conn) {
-                    Matcher m = PIPE_ROLE.matcher(e.text());
-                    while (m.find()) numbers.add(m.group(1));
-                }
-            }
-            String first = null;
-            for (Entry e : process) {
-                String n = creationOf(e);
-                if (n != null && numbers.contains(n)) {
-                    first = n;
-                    break;
-                }
-            }
-            return new SplicePipes(numbers, first);
-        }
-
-        /** The pipe number a pipe2 or fcntl call sets up, or null. */
-        private static String creationOf(Entry e) {
-            NormalizedCall c = e.call();
-            if (c == null || !Set.of("pipe", "pipe2", "fcntl", "fcntl64").contains(c.name())) return null;
-            Matcher m = PIPE_ROLE.matcher(String.valueOf(owner(e)));
-            return m.matches() ? m.group(1) : null;
-        }
-
-        /** The process story without later splice pipes' creation, splice pipes renamed. */
-        List<Entry> pool(List<Entry> process, RuleCounts counts) {
-            List<Entry> out = new ArrayList<>();
-            for (Entry e : process) {
-                String n = creationOf(e);
-                if (n != null && numbers.contains(n) && !n.equals(first)) {
-                    counts.inc(Rule.CONCURRENT_SPLICE_PIPES);
-                    continue;
-                }
-                out.add(e);
-            }
-            return rename(out);
-        }
-
-        List<Entry> rename(List<Entry> entries) {
-            if (numbers.isEmpty()) return entries;
-            List<Entry> out = new ArrayList<>(entries.size());
-            for (Entry e : entries) {
-                Matcher m = PIPE_ROLE.matcher(e.text());
-                StringBuilder text = new StringBuilder();
-                while (m.find()) {
-                    String to = numbers.contains(m.group(1)) ? "pipeS" + m.group(2) : m.group();
-                    m.appendReplacement(text, Matcher.quoteReplacement(to));
-                }
-                m.appendTail(text);
-                out.add(e.withText(text.toString()));
-            }
-            return out;
-        }
     }
 }

@@ -113,12 +113,25 @@ final class NetworkStory implements Consumer<TraceEvent> {
         cutWhat = what;
         // A call that the signal itself interrupted returns EINTR just before the "--- SIG" line:
         // it was blocked when the signal came, exactly like an <unfinished ...> one.
-        StoryCall last = lastKeptByPid.get(pid);
-        if (last != null && last.source() == lastCallByPid.get(pid) && last.phase() == Phase.COMPARED
-                && isInterrupted(last.source().errno())) {
-            int i = compared.lastIndexOf(last);
-            if (i >= 0) compared.set(i, last.asUnfinished());
+        markInterruptedAtTheCut(pid, false);
+        // strace may print the delivery on another thread than the one whose wait it broke (a Go
+        // process with an idle M in netpoll: its epoll_pwait returns EINTR, the handler runs on
+        // another M). A poll that ended in EINTR as its thread's last call before the cut was
+        // blocked there too.
+        for (int other : List.copyOf(lastKeptByPid.keySet())) {
+            if (other != pid) markInterruptedAtTheCut(other, true);
         }
+    }
+
+    /** {@code pid}'s last call before the cut, if it was interrupted (and, with {@code pollsOnly}, a poll), becomes unfinished. */
+    private void markInterruptedAtTheCut(int pid, boolean pollsOnly) {
+        StoryCall last = lastKeptByPid.get(pid);
+        if (last == null || last.source() != lastCallByPid.get(pid) || last.phase() != Phase.COMPARED
+                || !isInterrupted(last.source().errno()) || (pollsOnly && !PollFacts.isPoll(last.name()))) {
+            return;
+        }
+        int i = compared.lastIndexOf(last);
+        if (i >= 0) compared.set(i, last.asUnfinished());
     }
 
     private void onSyscall(Syscall s) {

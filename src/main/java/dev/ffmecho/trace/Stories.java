@@ -16,9 +16,10 @@ record Stories(NormalizedTrace trace, boolean concurrent, List<Story> stories, L
         waits = List.copyOf(waits);
     }
 
-    /** The whole trace as one story, accept waits between accepts taken out of it. */
+    /** The whole trace as one story, splice pipes pooled and accept waits between accepts taken out of it. */
     static Stories sequential(NormalizedTrace trace) {
-        AcceptWaits.Folded folded = AcceptWaits.fold(trace.compared(), trace.counts());
+        List<Entry> pooled = SplicePipes.of(trace.compared()).pool(trace.compared(), trace.counts());
+        AcceptWaits.Folded folded = AcceptWaits.fold(pooled, trace.counts());
         return new Stories(trace, false, List.of(new Story(Story.Kind.TRACE, null, folded.entries())), folded.waits());
     }
 
