@@ -104,6 +104,32 @@ final class AcceptWaits {
     }
 
     /**
+     * The completed netpoll polls of a sequential story that belong to no accept wait (transfers'
+     * polls are folded already) dropped: a Go program's idle Ms poll whenever the scheduler looks
+     * for work, on any thread (runtime/proc.go wakep → findrunnable → netpoll(0) at go1.19), so one
+     * may land anywhere — a live Go 1.19 run of the study program had one between an accept and
+     * its TCP_NODELAY. An accept wait's own polls, from its EAGAIN to the call that ends it, stay.
+     */
+    static List<Entry> dropStrayPolls(List<Entry> entries, RuleCounts counts) {
+        List<Entry> out = new ArrayList<>(entries.size());
+        boolean inWait = false;
+        for (Entry e : entries) {
+            NormalizedCall c = e.call();
+            if (PollFacts.isWellFormed(c)) {
+                if (inWait) {
+                    out.add(e);
+                } else {
+                    counts.inc(Rule.STRAY_POLL);
+                }
+                continue;
+            }
+            inWait = isAcceptEagain(c) || (inWait && PollFacts.isPoll(c));
+            out.add(e);
+        }
+        return out;
+    }
+
+    /**
      * The non-first waits of {@code side} that the other program's netpoller could not have made.
      * Which accepts a wait falls between is timing, so waits are not paired by position. Where a
      * wait ends is timing too: Go's scheduler polls without blocking first and blocks only if that

@@ -78,6 +78,8 @@ public enum Rule {
             "inside a transfer, EAGAIN + epoll_wait(epollN, ..., 128, 0|-1)* + the same call retried folded away: whether data was already there is timing (an EAGAIN that is not retried stays)"),
     TRANSFER_POLL_FOLD(Stage.FOLD, "transfer-poll-fold",
             "inside a transfer, epoll_wait(epollN, ..., 128, 0|-1) between two data calls folded away: scheduler polls whose number is timing (other maxevents/timeouts stay)"),
+    STRAY_POLL(Stage.FOLD, "stray-poll",
+            "sequentially, a completed netpoll poll (128 events, timeout 0 or -1) outside an accept wait and outside a transfer dropped: Go's spinning Ms poll from any thread whenever the scheduler looks for work (runtime/proc.go: wakep starts one when a goroutine is readied, and its findrunnable calls netpoll(0)); the polls of every wait are kept and compared"),
     ACCEPT_WAIT_FOLD(Stage.FOLD, "accept-wait-fold",
             "between two accepts, accept4 = -1 EAGAIN + the netpoller's polls (a complete wait, ended by an accept4 that returns a conn) taken out of the sequence: whether the next client was already queued is timing; so is whether the client ended it after the non-blocking poll: each round of the wait (EAGAIN and its polls, call forms in order, what the polls found hidden) must be a prefix of a round among the other trace's waits; the wait before the first accept and one still open at the cut stay in place"),
 

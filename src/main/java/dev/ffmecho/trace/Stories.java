@@ -16,10 +16,11 @@ record Stories(NormalizedTrace trace, boolean concurrent, List<Story> stories, L
         waits = List.copyOf(waits);
     }
 
-    /** The whole trace as one story, splice pipes pooled and accept waits between accepts taken out of it. */
+    /** The whole trace as one story: splice pipes pooled, stray polls dropped, accept waits between accepts taken out. */
     static Stories sequential(NormalizedTrace trace) {
         List<Entry> pooled = SplicePipes.of(trace.compared()).pool(trace.compared(), trace.counts());
-        AcceptWaits.Folded folded = AcceptWaits.fold(pooled, trace.counts());
+        List<Entry> waitPollsOnly = AcceptWaits.dropStrayPolls(pooled, trace.counts());
+        AcceptWaits.Folded folded = AcceptWaits.fold(waitPollsOnly, trace.counts());
         return new Stories(trace, false, List.of(new Story(Story.Kind.TRACE, null, folded.entries())), folded.waits());
     }
 

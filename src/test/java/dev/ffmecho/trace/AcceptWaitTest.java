@@ -97,6 +97,27 @@ class AcceptWaitTest {
         assertEquals(1, diff(ffm, Fixtures.resource(FFM)).code(), "even against the same program's trace");
     }
 
+    /**
+     * Go's idle Ms poll whenever the scheduler looks for work, on any thread: a live Go 1.19 run of
+     * the study program had a non-blocking poll between an accept and its TCP_NODELAY, on a thread
+     * that polled blocking later too (so not a poll-only thread). Such a poll outside every accept
+     * wait is scheduling; one with another timeout is not a netpoll poll and
+     * still shows.
+     */
+    @Test
+    void aNetpollPollOutsideEveryWaitIsScheduling() {
+        String accept = "1203  epoll_ctl(7, EPOLL_CTL_ADD, 6, {events=EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET, data={u32=6, u64=17179869190}}) = 0";
+        String ffm = Fixtures.resource(FFM);
+        String stray = RawTrace.replaceLine(ffm, 552, accept,
+                accept + "\n1203  epoll_pwait(7, [{events=EPOLLIN|EPOLLOUT, data={u32=6, u64=17179869190}}], 128, 0, NULL, 8) = 1");
+        Fixtures.Run r = diff(stray, Fixtures.resource(GO), "--explain");
+        assertEquals(0, r.code(), r.out());
+        assertTrue(Pattern.compile("(?m)^  stray-poll +0 +1  ").matcher(r.out()).find(), r.out());
+        String timed = RawTrace.replaceLine(ffm, 552, accept,
+                accept + "\n1203  epoll_pwait(7, [{events=EPOLLIN|EPOLLOUT, data={u32=6, u64=17179869190}}], 128, 5, NULL, 8) = 1");
+        assertEquals(1, diff(timed, Fixtures.resource(GO)).code(), "a poll with a 5 ms timeout is not Go's netpoll");
+    }
+
     @Test
     void aWaitBetweenAcceptsCannotStandInForTheFirstAcceptsWait() {
         // ffm-echo's first accept without its EAGAIN retry: it still has a wait of the same shape
