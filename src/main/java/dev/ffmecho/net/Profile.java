@@ -107,6 +107,14 @@ public enum Profile {
         return new Splice(Math.max(maxSpliceSize, 1), growSplicePipes);
     }
 
+    /**
+     * Whether {@code io.Copy(conn, conn)} moves the bytes through a user buffer: go1.6's
+     * {@code genericReadFrom} (read/write of 32 KiB), not go1.19+'s splice through a pipe.
+     */
+    public boolean copiesThroughBuffer() {
+        return maxSpliceSize == 0;
+    }
+
     /** The profile named {@code id}, or null. */
     public static Profile of(String id) {
         for (Profile p : values()) if (p.id.equals(id)) return p;

@@ -37,12 +37,16 @@ import static dev.ffmecho.sys.EPoll.EPOLLRDHUP;
  * a waiting thread, so nobody polls when nobody waits. With a single thread (sequential mode) this
  * is exactly the loop above.
  *
- * <p>One exception, also Go's: findrunnable releases its P before it blocks in netpoll, so the
- * goroutines that netpoll readies can run on that P meanwhile. A virtual thread's carrier is its P;
- * a virtual thread blocked in epoll_wait would hold it, and on one CPU (one carrier) the connections
- * it readies would never run. So a virtual thread polls only without blocking, and the blocking
- * poll it needs is made by {@link #idleM}, one platform thread per poller, started on first need:
- * an M without a P.
+ * <p>Virtual threads (goroutine mode) follow findrunnable more closely, because there the cost is
+ * in the hand-offs. A virtual thread's carrier is its P. Go polls from the scheduler only when the P
+ * has nothing else to run, and runs what the poll readied on the same M (runtime/proc.go
+ * findrunnable at go1.19: the run queues first, then {@code netpoll(0)}, and {@code netpoll(delay)}
+ * only once the P is released). So here: the last virtual thread to park, when no goroutine readied
+ * by an earlier poll is still waiting to run ({@link #runnable} is 0), polls without blocking on its
+ * own carrier; what it readies runs there next, with no thread switch. Only when that poll readies
+ * nobody does the blocking poll start, and it is made by {@link #idleM}, one platform thread per
+ * poller, started on first need: an M without a P, since a virtual thread blocked in epoll_wait
+ * would hold its carrier. The idle M gives the role back as soon as its poll readied someone.
  *
  * <p>Registration copies {@code netpollopen}: every fd once, edge-triggered, for
  * {@code EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET}, never modified; readiness is remembered in the
@@ -117,6 +121,11 @@ public final class Netpoller implements AutoCloseable {
     private final ArrayDeque<Thread> waiting = new ArrayDeque<>();
     /** Parked threads whose descriptor has not been reported ready yet: what a blocking poll is for. */
     private int sleepers;
+    /**
+     * Virtual threads a poll has readied that have not run yet: Go's run queue. While it is not
+     * empty, no virtual thread polls and the idle M does not block: one of them will poll when it parks.
+     */
+    private int runnable;
     /** The idle M: blocks in netpoll on behalf of virtual threads; null until first needed. */
     private Thread idleM;
     /** Whether the idle M holds the poller role (then {@link #polling} is true as well). */
@@ -185,6 +194,12 @@ public final class Netpoller implements AutoCloseable {
             if (descs[pd.fd] == pd) descs[pd.fd] = null;
             EpollEvent.set(ctlEvent, 0, 0);
             Errno.check("epoll_ctl", EPoll.ctl(epfd, EPoll.EPOLL_CTL_DEL, pd.fd, ctlEvent));
+            // The closing goroutine may be the last runnable one and about to exit (Go: goexit →
+            // schedule → findrunnable): if others sleep and nobody will poll, the idle M does.
+            if (!polling && runnable == 0 && sleepers > 0) {
+                polling = true;
+                giveRoleToIdleM();
+            }
         } finally {
             lock.unlock();
         }
@@ -215,11 +230,13 @@ public final class Netpoller implements AutoCloseable {
             try {
                 if (pd.consume(mode)) {
                     // Ready (an edge after the syscall, or reported by the poller). If nobody polls
-                    // now, the next waiter must take the role over: this thread will not.
-                    if (!polling) wakeNextWaiter();
+                    // now and nobody readied will, the next waiter must take the role over.
+                    if (!polling && runnable == 0) wakeNextWaiter();
                     return;
                 }
-                mustWait = polling;
+                // A virtual thread polls only as the last one runnable (findrunnable: the run
+                // queue before netpoll); a platform thread whenever nobody else polls.
+                mustWait = polling || (virtual && runnable > 0);
                 if (mustWait) sleep(pd, mode);
                 else polling = true;
             } finally {
@@ -230,25 +247,7 @@ public final class Netpoller implements AutoCloseable {
                 continue;
             }
             if (virtual) {
-                // Non-blocking only; the blocking poll goes to the idle M, this thread parks.
-                boolean ready;
-                try {
-                    ready = netpoll(false, pd, mode);
-                } catch (SyscallException | RuntimeException e) {
-                    handOff();
-                    throw e;
-                }
-                if (ready) {
-                    handOff();
-                    return;
-                }
-                lock.lock();
-                try {
-                    sleep(pd, mode);
-                    giveRoleToIdleM();
-                } finally {
-                    lock.unlock();
-                }
+                if (pollWithoutBlocking(pd, mode)) return;
                 awaitWake(pd, mode);
                 continue;
             }
@@ -269,6 +268,36 @@ public final class Netpoller implements AutoCloseable {
         }
     }
 
+    /**
+     * A virtual thread holding the role: {@code netpoll(0)} on its own carrier. Returns whether
+     * {@code pd} became ready; if not, this thread is registered as a sleeper and must park: the
+     * goroutines the poll readied run first (the last of them polls again), and when it readied
+     * nobody the idle M takes the role and blocks.
+     */
+    private boolean pollWithoutBlocking(PollDesc pd, int mode) throws SyscallException {
+        boolean ready;
+        try {
+            ready = netpoll(false, pd, mode);
+        } catch (SyscallException | RuntimeException e) {
+            handOff();
+            throw e;
+        }
+        lock.lock();
+        try {
+            if (ready) {
+                polling = false;
+                if (runnable == 0) wakeNextWaiter();
+                return true;
+            }
+            sleep(pd, mode);
+            if (runnable > 0) polling = false;
+            else giveRoleToIdleM();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Under the lock: this thread will park until {@code pd} is ready for {@code mode} (or it is handed the role). */
     private void sleep(PollDesc pd, int mode) {
         pd.waiter(mode, Thread.currentThread());
@@ -282,8 +311,10 @@ public final class Netpoller implements AutoCloseable {
         lock.lock();
         try {
             if (pd.waiter(mode) == Thread.currentThread()) {
-                pd.waiter(mode, null);
+                pd.waiter(mode, null); // woken to take the poller role (or spuriously), not by a poll
                 sleepers--;
+            } else if (Thread.currentThread().isVirtual()) {
+                runnable--; // readied by a poll: off the run queue
             }
             waiting.remove(Thread.currentThread());
         } finally {
@@ -309,7 +340,15 @@ public final class Netpoller implements AutoCloseable {
         while (true) {
             lock.lock();
             try {
-                while (!idleMPolls && !closed) idleMWork.awaitUninterruptibly();
+                while (!idleMPolls && !closed) {
+                    awaitRole();
+                    if (!idleMPolls && !polling && runnable == 0 && sleepers > 0) {
+                        // Nobody polls and nobody readied will: the last runnable virtual thread
+                        // ended or blocked elsewhere (a lock, a sleep) instead of parking here.
+                        polling = true;
+                        idleMPolls = true;
+                    }
+                }
                 if (closed) return;
             } finally {
                 lock.unlock();
@@ -318,14 +357,17 @@ public final class Netpoller implements AutoCloseable {
                 boolean needed = true;
                 while (needed) {
                     int readied = poll(true);
-                    if (readied == 0 && flavor.repollAfterIdleWake) poll(false);
+                    if (readied == 0 && flavor.repollAfterIdleWake) readied = poll(false);
                     lock.lock();
                     try {
-                        needed = sleepers > 0 && !closed;
+                        // Readied someone: they run on the carriers, and the last to park polls
+                        // (findrunnable's M stops spinning once it found work). Readied nobody:
+                        // block again while anyone sleeps on a descriptor.
+                        needed = readied == 0 && sleepers > 0 && !closed;
                         if (!needed) {
                             idleMPolls = false;
                             polling = false;
-                            wakeNextWaiter();
+                            if (runnable == 0) wakeNextWaiter();
                         }
                     } finally {
                         lock.unlock();
@@ -342,6 +384,18 @@ public final class Netpoller implements AutoCloseable {
                     lock.unlock();
                 }
             }
+        }
+    }
+
+    /** How long the idle M waits for the role before it checks that someone polls while anyone sleeps. */
+    private static final long WATCHDOG_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
+
+    /** Under the lock: the idle M waits to be given the role, at most {@link #WATCHDOG_NANOS}. */
+    private void awaitRole() {
+        try {
+            idleMWork.awaitNanos(WATCHDOG_NANOS);
+        } catch (InterruptedException e) {
+            // Nobody interrupts this daemon; an interrupt only ends this wait early, like the timeout.
         }
     }
 
@@ -410,8 +464,15 @@ public final class Netpoller implements AutoCloseable {
         PollDesc pd = fd < descs.length ? descs[fd] : null;
         if (pd == null || pd.seq != (int) (data >>> 32)) return; // closed or re-registered since
         // netpoll: which events make a reader runnable, which a writer.
-        if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0 && pd.ready(PollDesc.READ)) sleepers--;
-        if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0 && pd.ready(PollDesc.WRITE)) sleepers--;
+        if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) readied(pd.ready(PollDesc.READ));
+        if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) readied(pd.ready(PollDesc.WRITE));
+    }
+
+    /** Under the lock: a sleeper was woken by a poll ({@code netpollready} → {@code goready}). */
+    private void readied(Thread waiter) {
+        if (waiter == null) return;
+        sleepers--;
+        if (waiter.isVirtual()) runnable++;
     }
 
     /**

@@ -37,9 +37,9 @@ public final class PollDesc {
 
     /**
      * {@code netpollready}: epoll reported {@code mode}; the thread parked for it, if any, stops
-     * being its waiter and is woken. Returns whether there was one.
+     * being its waiter and is woken. Returns that thread, or null.
      */
-    boolean ready(int mode) {
+    Thread ready(int mode) {
         Thread waiter;
         if (mode == READ) {
             readReady = true;
@@ -51,7 +51,7 @@ public final class PollDesc {
             writeWaiter = null;
         }
         if (waiter != null) java.util.concurrent.locks.LockSupport.unpark(waiter);
-        return waiter != null;
+        return waiter;
     }
 
     Thread waiter(int mode) {

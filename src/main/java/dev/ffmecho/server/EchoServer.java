@@ -6,6 +6,7 @@ import dev.ffmecho.net.TCPConn;
 import dev.ffmecho.net.TCPListener;
 import dev.ffmecho.poll.Netpoller;
 import dev.ffmecho.poll.Splice;
+import dev.ffmecho.sys.Mman;
 import dev.ffmecho.sys.SyscallException;
 
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -79,7 +81,11 @@ public final class EchoServer implements Server {
             }
             try {
                 onListening.accept(ln.addr());
-                acceptLoop(ln, buf, splice);
+                if (mode == Mode.SEQUENTIAL) {
+                    acceptLoop(ln, buf, splice);
+                } else {
+                    acceptOnAGoroutine(ln, splice);
+                }
                 awaitHandlers();
             } finally {
                 synchronized (lock) {
@@ -88,6 +94,44 @@ public final class EchoServer implements Server {
                 }
             }
         }
+    }
+
+    /**
+     * Goroutine mode: the accept loop runs on a virtual thread too, as Go's main goroutine does, so
+     * that every wait goes through the netpoller's goroutine path and the only blocking poll is the
+     * idle M's (a platform thread parked in accept would block in epoll_wait itself and be woken for
+     * every connection's event).
+     */
+    private void acceptOnAGoroutine(TCPListener ln, Splice splice) throws IOException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread main = Thread.ofVirtual().name("accept").start(() -> {
+            try {
+                acceptLoop(ln, null, splice);
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        joinUninterruptibly(main);
+        switch (failure.get()) {
+            case null -> { }
+            case SyscallException e -> throw e;
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            case Throwable t -> throw new IOException(t);
+        }
+    }
+
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     private void acceptLoop(TCPListener ln, MemorySegment buf, Splice splice) throws SyscallException {
@@ -136,11 +180,22 @@ public final class EchoServer implements Server {
         return false;
     }
 
-    /** {@code go handle(conn)}: a virtual thread with its own 32 KiB buffer for the conn's lifetime. */
+    /**
+     * {@code go handle(conn)}: a virtual thread, with (go1.6) its own 32 KiB copy buffer for the
+     * conn's lifetime, as {@code genericReadFrom}'s {@code make([]byte, 32*1024)} is. The buffer is
+     * an anonymous mapping, so an idle connection holds only the pages its bytes have touched (Go's
+     * large allocations are fresh zeroed spans, untouched too); a splicing profile needs none.
+     */
     private void startHandler(TCPConn conn, Splice splice) {
         Thread t = Thread.ofVirtual().name("conn-" + conn.sysfd()).unstarted(() -> {
             try (Arena arena = Arena.ofConfined()) {
-                echo(conn, arena.allocate(Copy.BUFFER_SIZE), splice);
+                echo(conn, copyBuffer(arena), splice);
+            } catch (SyscallException e) {
+                err.println("ffm-echo: connection from " + conn.remoteAddr() + ": " + e.getMessage());
+                synchronized (lock) {
+                    active.remove(conn);
+                    closeQuietly(conn);
+                }
             } finally {
                 synchronized (lock) {
                     handlers.remove(Thread.currentThread());
@@ -152,6 +207,13 @@ public final class EchoServer implements Server {
             handlers.add(t);
         }
         t.start();
+    }
+
+    /** The copy buffer of one connection, unmapped when {@code arena} closes; none for a splicing profile. */
+    private MemorySegment copyBuffer(Arena arena) throws SyscallException {
+        if (!profile.copiesThroughBuffer()) return MemorySegment.NULL;
+        MemorySegment mapping = Mman.mapAnonymous(Copy.BUFFER_SIZE);
+        return mapping.reinterpret(arena, unused -> Mman.munmap(mapping));
     }
 
     private void echo(TCPConn conn, MemorySegment buf, Splice splice) {

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HeaderProbeTest {
     /** Constant classes whose every public static final int is a C macro of the same name. */
-    private static final List<Class<?>> CONSTANT_CLASSES = List.of(Socket.class, EPoll.class, Unistd.class, Errno.class);
+    private static final List<Class<?>> CONSTANT_CLASSES = List.of(Socket.class, EPoll.class, Unistd.class, Mman.class, Errno.class);
 
     private static final Map<String, Long> probed = new LinkedHashMap<>();
     private static final Map<Integer, String> cErrnoNames = new LinkedHashMap<>();
@@ -47,6 +47,7 @@ class HeaderProbeTest {
                 #include <stdio.h>
                 #include <string.h>
                 #include <sys/epoll.h>
+                #include <sys/mman.h>
                 #include <sys/eventfd.h>
                 #include <sys/socket.h>
                 #include <sys/time.h>

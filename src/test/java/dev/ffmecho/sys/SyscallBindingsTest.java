@@ -122,6 +122,25 @@ class SyscallBindingsTest {
         }
     }
 
+    /**
+     * An anonymous mapping is zero-filled, readable and writable, and munmap gives it back; a
+     * length the kernel refuses (0, mmap(2) EINVAL) is a SyscallException naming mmap.
+     */
+    @Test
+    void anonymousMappingsAreZeroedWritableAndUnmapped() throws SyscallException {
+        MemorySegment m = Mman.mapAnonymous(32 * 1024);
+        try {
+            assertEquals(32 * 1024, m.byteSize());
+            assertEquals(0, m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 32 * 1024 - 1), "zero-filled");
+            m.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 4096, (byte) 7);
+            assertEquals(7, m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 4096));
+        } finally {
+            assertEquals(0, Mman.munmap(m));
+        }
+        SyscallException e = org.junit.jupiter.api.Assertions.assertThrows(SyscallException.class, () -> Mman.mapAnonymous(0));
+        assertEquals("mmap: EINVAL (Invalid argument)", e.getMessage());
+    }
+
     /** A listener on 127.0.0.1 and a client connected to it (blocking sockets); closed together. */
     private static final class ConnectedPair implements AutoCloseable {
         final int listener;
