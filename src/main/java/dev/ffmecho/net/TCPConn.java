@@ -3,6 +3,7 @@ package dev.ffmecho.net;
 import dev.ffmecho.sys.GoFunction;
 import dev.ffmecho.poll.FD;
 import dev.ffmecho.poll.Splice;
+import dev.ffmecho.sys.Mman;
 import dev.ffmecho.sys.Socket;
 import dev.ffmecho.sys.SyscallException;
 
@@ -35,6 +36,8 @@ public final class TCPConn implements AutoCloseable {
     }
 
     /** Go's default keep-alive period for accepted conns ({@code defaultTCPKeepAlive}, 15 s). */
+    /** {@code genericReadFrom} → io.Copy's {@code make([]byte, 32*1024)}: hence {@code read(fd, …, 32768)} in strace. */
+    public static final int GENERIC_COPY_BUFFER = 32 * 1024;
     private static final int KEEPALIVE_SECONDS = 15;
     /** go1.23's default {@code KeepAliveConfig.Count} ({@code defaultTCPKeepAliveCount}). */
     private static final int KEEPALIVE_COUNT = 9;
@@ -67,12 +70,33 @@ public final class TCPConn implements AutoCloseable {
      */
     @GoFunction(value = "net.(*TCPConn).ReadFrom", note = "12-go-versions.md")
     public long readFrom(TCPConn src, MemorySegment buf, Splice splice) throws IOException {
-        if (profile.maxSpliceSize > 0) return splice.copy(fd.poll(), src.fd.poll());
+        if (profile.maxSpliceSize > 0) {
+            long spliced = splice.copy(fd.poll(), src.fd.poll());
+            if (spliced != Splice.NOT_HANDLED) return spliced;
+            // go1.19 tcpsock_posix.go readFrom: spliceFrom not handled (no pipe), sendFile not
+            // applicable, so genericReadFrom: io.Copy through make([]byte, 32*1024).
+            if (buf.byteSize() == 0) return copyThroughNewBuffer(src);
+        }
+        return copyThrough(src, buf);
+    }
+
+    /** {@code io.Copy}'s read/write loop through {@code buf}, until EOF on {@code src}. */
+    private long copyThrough(TCPConn src, MemorySegment buf) throws IOException {
         long written = 0;
         while (true) {
             long nr = src.read(buf, buf.byteSize());
             if (nr == 0) return written; // io.EOF
             written += write(buf, nr);
+        }
+    }
+
+    /** The same through a 32 KiB buffer of its own, for a caller that has none (it meant to splice). */
+    private long copyThroughNewBuffer(TCPConn src) throws IOException {
+        MemorySegment buf = Mman.mapAnonymous(GENERIC_COPY_BUFFER);
+        try {
+            return copyThrough(src, buf);
+        } finally {
+            Mman.munmap(buf);
         }
     }
 

@@ -41,13 +41,20 @@ public final class Splice implements AutoCloseable {
     }
 
     /**
+     * What {@link #copy} returns when it found no pipe: Go's {@code Splice} then reports
+     * {@code handled == false} and {@code TCPConn.ReadFrom} copies through a buffer instead.
+     */
+    public static final long NOT_HANDLED = -1;
+
+    /**
      * {@code poll.Splice(dst, src, remain)} with remain unbounded, as {@code TCPConn.ReadFrom}
      * calls it for {@code io.Copy}: drain up to 4 MiB into the pipe, pump it all out, until EOF.
-     * @return bytes copied
+     * @return bytes copied, or {@link #NOT_HANDLED} when no pipe could be made
      */
     @GoFunction(value = "internal/poll.Splice", note = "12-go-versions.md")
     public long copy(FD dst, FD src) throws SyscallException {
         Pipe p = getPipe();
+        if (p == null) return NOT_HANDLED;
         long written = 0;
         long data = 0; // bytes in the pipe not yet pumped out
         try {
@@ -65,13 +72,18 @@ public final class Splice implements AutoCloseable {
         return written;
     }
 
-    /** {@code getPipe} / {@code newPipe}. Only pool access is synchronized: transfers run in parallel. */
+    /**
+     * {@code getPipe} / {@code newPipe}, or null when pipe2 fails (out of fds, say): go1.19's
+     * {@code newPoolPipe} "discard[s] the error … redirecting the data transmission to the
+     * conventional way utilizing read() + write() as a fallback" (internal/poll/splice_linux.go).
+     * Only pool access is synchronized: transfers run in parallel.
+     */
     private synchronized Pipe getPipe() throws SyscallException {
         Pipe p = pool.poll();
         if (p != null) return p;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            Errno.check("pipe2", Unistd.pipe2(fds, Unistd.O_CLOEXEC | Unistd.O_NONBLOCK));
+            if (Unistd.pipe2(fds, Unistd.O_CLOEXEC | Unistd.O_NONBLOCK) < 0) return null;
             p = new Pipe(fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4));
         }
         if (growPipes) {

@@ -16,7 +16,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Copy {
     /** {@code copyBuffer}'s {@code make([]byte, 32*1024)}: hence {@code read(fd, …, 32768)} in strace. */
-    public static final int BUFFER_SIZE = 32 * 1024;
+    public static final int BUFFER_SIZE = TCPConn.GENERIC_COPY_BUFFER;
 
     private Copy() {}
 

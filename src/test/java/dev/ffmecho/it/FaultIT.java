@@ -86,7 +86,20 @@ class FaultIT {
          * pipe → socket fails. splicePump returns the error; the pipe still holds the bytes, so
          * putPipe closes it instead of pooling it, and the next connection gets a new pipe.
          */
-        SPLICE_OUT_OF_PIPE_ECONNRESET("splice", "ECONNRESET", "3", 1, FirstClient.DROPPED_AFTER_PARKING, true);
+        SPLICE_OUT_OF_PIPE_ECONNRESET("splice", "ECONNRESET", "3", 1, FirstClient.DROPPED_AFTER_PARKING, true),
+        /**
+         * The splice pipe cannot be made (the first pipe2 is netpollinit's break pipe, the second
+         * the first connection's splice pipe). newPoolPipe discards the error, Splice reports
+         * handled=false, and TCPConn.readFrom falls back to genericReadFrom: io.Copy's 32 KiB
+         * read/write loop. The next connection tries pipe2 again and splices.
+         */
+        SPLICE_PIPE2_EMFILE("pipe2", "EMFILE", "2", 1, FirstClient.ECHOED, true) {
+            /** go1.23's netpollBreak is an eventfd: there the splice pipe is the first pipe2. */
+            @Override
+            String when(Toolchain toolchain) {
+                return toolchain == Toolchain.GO1_23 ? "1" : when;
+            }
+        };
 
         final String syscall;
         final String errno;
@@ -108,8 +121,13 @@ class FaultIT {
             this.compared = compared;
         }
 
-        List<String> straceOptions() {
-            return List.of("-e", "inject=" + syscall + ":error=" + errno + ":when=" + when);
+        /** strace's {@code when=} for this fault in the program built with (or mirroring) {@code toolchain}. */
+        String when(Toolchain toolchain) {
+            return when;
+        }
+
+        List<String> straceOptions(Toolchain toolchain) {
+            return List.of("-e", "inject=" + syscall + ":error=" + errno + ":when=" + when(toolchain));
         }
     }
 
@@ -135,14 +153,14 @@ class FaultIT {
     void ffmEchoTakesGosPathUnderTheSameFault(Toolchain toolchain, Fault fault) throws Exception {
         Path goBinary = GoOracleIT.binary(dir, toolchain, Program.STUDY);
         int ourPort = Jar.freePort();
-        Path ours = capture(toolchain + "-" + fault + "-ffm-echo", fault, ourPort,
+        Path ours = capture(toolchain + "-" + fault + "-ffm-echo", toolchain, fault, ourPort,
                 Jar.command("--profile", toolchain.profile, "--listen", ":" + ourPort));
         String ourProblem = injectionProblem(fault, ours);
         assertNull(ourProblem, ourProblem);
         List<String> goRuns = new ArrayList<>();
         for (int attempt = 1; attempt <= GO_ATTEMPTS; attempt++) {
             int goPort = Jar.freePort();
-            Path go = capture(toolchain + "-" + fault + "-go-" + attempt, fault, goPort,
+            Path go = capture(toolchain + "-" + fault + "-go-" + attempt, toolchain, fault, goPort,
                     List.of(goBinary.toString(), "-host", "", "-port", Integer.toString(goPort)));
             String problem = injectionProblem(fault, go);
             if (problem != null) {
@@ -196,9 +214,9 @@ class FaultIT {
     private static final int GO_ATTEMPTS = 3;
 
     /** One traced run of {@code command} under {@code fault}: the first client, then a second one, echoed. */
-    private static Path capture(String name, Fault fault, int port, List<String> command) throws Exception {
+    private static Path capture(String name, Toolchain toolchain, Fault fault, int port, List<String> command) throws Exception {
         Path where = Files.createDirectories(dir.resolve(name));
-        try (StracedServer server = StracedServer.start(where, port, fault.straceOptions(), command)) {
+        try (StracedServer server = StracedServer.start(where, port, fault.straceOptions(toolchain), command)) {
             int listenerOnly = server.openSockets();
             switch (fault.firstClient) {
                 case ECHOED -> Scenario.echo(server.port, "first".getBytes(StandardCharsets.US_ASCII), 5);
