@@ -135,8 +135,8 @@ class NativeNotesIT {
     void theIndexLinksEveryNoteAndEveryNoteExists() throws IOException {
         String index = Files.readString(NOTES.resolve("README.md"));
         List<Path> notes = notes();
-        assertEquals(13, notes.size(), "one note per question of the study note (01-10) and ours (11 FFM, 12 Go versions, "
-                + "13 performance): " + notes);
+        assertEquals(14, notes.size(), "one note per question of the study note (01-10) and ours (11 FFM, 12 Go versions, "
+                + "13 performance, 14 goroutine scheduling): " + notes);
         for (Path n : notes) assertTrue(index.contains("(" + n.getFileName() + ")"), "README.md links " + n.getFileName());
     }
 
