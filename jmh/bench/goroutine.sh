@@ -72,15 +72,9 @@ fi
 
 # ---------------------------------------------------------------- scratch, cleanup
 work=$(mktemp -d /tmp/ffm-goroutine.XXXXXX)
-pids=()
+source "$(dirname "${BASH_SOURCE[0]}")/procs.sh"
 cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-  done
+  stop_started_processes
   [ -n "${idle_fd:-}" ] && exec {idle_fd}>&- 2>/dev/null
   rm -rf "$work"
 }
@@ -150,11 +144,6 @@ alloc_port() { # sets port to a free one
   while listening "$p" && [ "$tries" -lt 1000 ]; do p=$((p + 1)); tries=$((tries + 1)); [ "$p" -gt 31999 ] && p=20000; done
   next_port=$((p + 1)); [ "$next_port" -gt 31999 ] && next_port=20000
   port=$p
-}
-forget_pid() { # PID was reaped: cleanup must never signal that number again (pids get reused)
-  local p keep=()
-  for p in "${pids[@]}"; do [ "$p" != "$1" ] && keep+=("$p"); done
-  pids=("${keep[@]}")
 }
 # start_server id log: starts it pinned to CPU 0 on a new port; sets port and spid; 1 if it never echoed
 start_server() {

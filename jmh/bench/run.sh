@@ -85,17 +85,9 @@ fi
 
 # ---------------------------------------------------------------- scratch, cleanup
 work=$(mktemp -d /tmp/ffm-e2e.XXXXXX)
-pids=()
+source "$(dirname "${BASH_SOURCE[0]}")/procs.sh"
 cleanup() {
-  local p
-  for p in "${pids[@]}"; do
-    kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
-  done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-  done
+  stop_started_processes
   [ -n "${idle_fd:-}" ] && exec {idle_fd}>&- 2>/dev/null
   rm -rf "$work"
 }
@@ -143,12 +135,6 @@ start_server() { # log-name cmd... ; sets server_pid, uses $port; pinned to CPU 
     fail_note "$name did not start on port $port: $(tail -3 "$work/$name.log" | tr '\n' ' ')"
     stop_server; return 1
   fi
-}
-# forget_pid PID: it was reaped, so cleanup must never signal that number again (pids get reused)
-forget_pid() {
-  local p keep=()
-  for p in "${pids[@]}"; do [ "$p" != "$1" ] && keep+=("$p"); done
-  pids=("${keep[@]}")
 }
 stop_server() {
   [ -n "$server_pid" ] || return 0
