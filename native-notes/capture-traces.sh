@@ -147,10 +147,15 @@ capture() {
   local name=$1 host=$2 port=$3; shift 4
   local raw="$work/$name.strace"
   strace -f -o "$raw" "$@" > "$work/$name.out" 2> "$work/$name.err" &
-  local tracer=$! pid=""
+  local tracer=$! pid="" exe
+  # strace's child once it has exec'd the server: strace forks short-lived children of its own
+  # first (its ptrace feature checks), which may be gone by the time /proc is read — a child
+  # whose exe cannot be read is not the server.
   for _ in $(seq 1 600); do
     pid=$(pgrep -P "$tracer" | head -n1 || true)
-    [ -n "$pid" ] && [ "$(readlink /proc/"$pid"/exe 2>/dev/null)" != "$(command -v strace)" ] && break
+    exe=$([ -n "$pid" ] && readlink /proc/"$pid"/exe 2>/dev/null || true)
+    [ -n "$exe" ] && [ "$exe" != "$(command -v strace)" ] && break
+    pid=""
     sleep 0.05
   done
   [ -n "$pid" ] || die "$name: the server did not start"
