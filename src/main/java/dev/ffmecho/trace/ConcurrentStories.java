@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  *   <li>One story per connection: the accept4 that made it, then every call on its fd up to its
  *       close — keep-alive/NODELAY setsockopts, its transfer (folded as sequentially),
  *       EPOLL_CTL_DEL, close. Go's concurrent server runs each in a goroutine of its own
- *       ({@code go handle(conn)} in src/test/resources/dev/ffmecho/go/concurrent/main.go), so
+ *       ({@code go handle(conn)} in src/main/resources/dev/ffmecho/go/concurrent/main.go), so
  *       within a connection the order is the program's.</li>
  *   <li>The process story: later calls that belong to no listener or connection — the netpoll
  *       polls (folded into one line), the splice pipe pool, wake-ups, a poll blocked at the cut.</li>
