@@ -7,8 +7,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
-/** What /proc says about a traced server (proc(5)): where its threads are, its sockets, and listening ports. */
-final class Proc {
+/**
+ * What /proc says about a traced server (proc(5)): where its threads are, its sockets, and listening
+ * ports. Public for the integration tests, which wait on traced servers the same way.
+ */
+public final class Proc {
     private static final String SYS_EPOLL_WAIT = "232";  // x86_64 syscall numbers (asm/unistd_64.h)
     private static final String SYS_EPOLL_PWAIT = "281";
     private static final String TCP_LISTEN = "0A";       // include/net/tcp_states.h: TCP_LISTEN = 10
@@ -28,15 +31,25 @@ final class Proc {
 
     /** {@link #parked(long)} of the threads' /proc/PID/task/TID/syscall lines, each split on blanks. */
     static boolean parked(List<String[]> threads) {
-        boolean blocked = false;
         for (String[] f : threads) {
             if (f[0].equals("running")) return false;
+        }
+        return anyBlockedInEpollWait(threads);
+    }
+
+    /** A thread of {@code pid} is blocked in epoll_wait/epoll_pwait with timeout -1 (others may be running). */
+    public static boolean blockedInEpollWait(long pid) {
+        return anyBlockedInEpollWait(taskSyscalls(pid));
+    }
+
+    private static boolean anyBlockedInEpollWait(List<String[]> threads) {
+        for (String[] f : threads) {
             if (f.length >= 5 && (f[0].equals(SYS_EPOLL_WAIT) || f[0].equals(SYS_EPOLL_PWAIT))
                     && (Long.parseUnsignedLong(f[4].replaceFirst("^0x", ""), 16) & 0xffff_ffffL) == 0xffff_ffffL) {
-                blocked = true;
+                return true;
             }
         }
-        return blocked;
+        return false;
     }
 
     private static List<String[]> taskSyscalls(long pid) {
@@ -53,8 +66,8 @@ final class Proc {
         }
     }
 
-    /** How many sockets {@code pid} holds open (fds whose link is "socket:[inode]"). */
-    static int openSockets(long pid) {
+    /** How many sockets {@code pid} holds open (fds whose link is "socket:[inode]"); -1 once it has exited. */
+    public static int openSockets(long pid) {
         try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
             return (int) fds.filter(Proc::isSocket).count();
         } catch (IOException gone) {

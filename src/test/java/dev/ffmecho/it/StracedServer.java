@@ -1,6 +1,7 @@
 package dev.ffmecho.it;
 
 import dev.ffmecho.Tools;
+import dev.ffmecho.verify.Proc;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,8 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * SIGTERM sent to the PID of the program it started.
  */
 final class StracedServer implements AutoCloseable {
-    private static final int SYS_EPOLL_WAIT = 232; // x86_64
-    private static final int SYS_EPOLL_PWAIT = 281;
     private static final long WAIT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     final Path trace;
@@ -90,53 +89,21 @@ final class StracedServer implements AutoCloseable {
 
     /**
      * Waits until a thread of the server is inside a blocking {@code epoll_wait}/{@code epoll_pwait}
-     * (timeout -1): the accept loop is parked. /proc/PID/task/TID/syscall holds
-     * "NR arg1 … arg6 sp pc" for a thread in a syscall; the timeout is arg4, an int, so its low 32
-     * bits are all ones for -1.
+     * (timeout -1): the accept loop is parked ({@link Proc#blockedInEpollWait}).
      */
     void awaitBlockedInEpollWait() throws InterruptedException {
         long deadline = System.nanoTime() + WAIT_LIMIT_NANOS;
         while (System.nanoTime() < deadline) {
             assertTrue(program.isAlive(), "the server exited: " + stderr());
-            if (blockedInEpollWait()) return;
+            if (Proc.blockedInEpollWait(program.pid())) return;
             Thread.sleep(20);
         }
         throw new AssertionError("the server never blocked in epoll_wait(…, -1) within 30 s");
     }
 
-    private boolean blockedInEpollWait() {
-        try (var tasks = Files.list(Path.of("/proc", Long.toString(program.pid()), "task"))) {
-            for (Path task : tasks.toList()) {
-                String[] f;
-                try {
-                    f = Files.readString(task.resolve("syscall")).trim().split(" ");
-                } catch (IOException gone) {
-                    continue; // the thread exited meanwhile
-                }
-                if (f.length >= 5 && (f[0].equals(Integer.toString(SYS_EPOLL_WAIT)) || f[0].equals(Integer.toString(SYS_EPOLL_PWAIT)))
-                        && (Long.parseUnsignedLong(f[4].replaceFirst("^0x", ""), 16) & 0xffff_ffffL) == 0xffff_ffffL) {
-                    return true;
-                }
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        return false;
-    }
-
     /** Number of TCP/UDP/UNIX sockets the server holds open. */
-    int openSockets() throws IOException {
-        try (var fds = Files.list(Path.of("/proc", Long.toString(program.pid()), "fd"))) {
-            int n = 0;
-            for (Path fd : fds.toList()) {
-                try {
-                    if (Files.readSymbolicLink(fd).toString().startsWith("socket:")) n++;
-                } catch (IOException gone) {
-                    // closed meanwhile
-                }
-            }
-            return n;
-        }
+    int openSockets() {
+        return Proc.openSockets(program.pid());
     }
 
     /** Waits until the server holds {@code count} sockets (e.g. the listener only, after a close). */
