@@ -72,14 +72,7 @@ fi
 
 # ---------------------------------------------------------------- scratch, cleanup
 work=$(mktemp -d /tmp/ffm-goroutine.XXXXXX)
-source "$(dirname "${BASH_SOURCE[0]}")/procs.sh"
-cleanup() {
-  stop_started_processes
-  [ -n "${idle_fd:-}" ] && exec {idle_fd}>&- 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source "$(dirname "${BASH_SOURCE[0]}")/procs.sh"  # pids, forget_pid, and the exit cleanup
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 fd_limit=$(ulimit -n)
 

@@ -1,6 +1,7 @@
 # Sourced by run.sh and goroutine.sh: the processes a bench script started, and how they are stopped.
 # Only PIDs recorded here are ever signalled (never a name): `pids+=("$!")` after starting one,
-# `forget_pid PID` once it was reaped (PIDs get reused), `stop_started_processes` on exit.
+# `forget_pid PID` once it was reaped (PIDs get reused). Sourcing it installs the exit cleanup:
+# every started process stopped, the idle client's fd ($idle_fd, if set) closed, $work removed.
 
 pids=()
 
@@ -22,3 +23,11 @@ stop_started_processes() {
   done
   pids=()
 }
+
+cleanup() {
+  stop_started_processes
+  [ -n "${idle_fd:-}" ] && exec {idle_fd}>&- 2>/dev/null
+  [ -n "${work:-}" ] && rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
