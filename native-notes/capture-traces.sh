@@ -34,7 +34,15 @@ out=${1:-"$root/native-notes/traces"}
 jar=${JAR:-"$root/target/ffm-echo.jar"}
 mkdir -p "$out"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# The capture under way: strace and the server it started. A capture that dies (die → exit) must not
+# leave them running, so the exit trap stops both, by PID.
+tracer="" pid=""
+stop_capture() {
+  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+  [ -n "$tracer" ] && { kill -TERM "$tracer" 2>/dev/null; wait "$tracer" 2>/dev/null; }
+  tracer="" pid=""
+}
+trap 'stop_capture; rm -rf "$work"' EXIT
 
 die() { echo "capture-traces: $*" >&2; exit 1; }
 
@@ -147,7 +155,8 @@ capture() {
   local name=$1 host=$2 port=$3; shift 4
   local raw="$work/$name.strace"
   strace -f -o "$raw" "$@" > "$work/$name.out" 2> "$work/$name.err" &
-  local tracer=$! pid="" exe
+  tracer=$! pid=""
+  local exe
   # strace's child once it has exec'd the server: strace forks short-lived children of its own
   # first (its ptrace feature checks), which may be gone by the time /proc is read — a child
   # whose exe cannot be read is not the server.
@@ -173,6 +182,7 @@ capture() {
   await "$name to block in the next accept" blocked_in_epoll "$pid"
   kill -TERM "$pid"
   wait "$tracer" || true
+  tracer="" pid=""
   "$java" -jar "$jar" trace-diff "$raw" --normalized > "$out/$name.txt"
   echo "captured $out/$name.txt"
 }
