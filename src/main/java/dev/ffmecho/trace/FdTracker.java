@@ -29,20 +29,15 @@ final class FdTracker {
     private final Map<Integer, Holder> displaced = new HashMap<>();
     private final Map<String, Integer> births = new HashMap<>();
 
-    /** Role of a live fd, or null. */
-    String role(int fd) {
-        Holder h = live.get(fd);
-        return h == null ? null : h.role;
-    }
-
-    /** Role of fd as seen by a call that started at {@code callStart}: the displaced holder's for a call older than the current one. */
+    /**
+     * Role of a live fd as seen by a call that started at {@code callStart} (the displaced holder's
+     * for a call older than the current holder), or null.
+     */
     String role(int fd, int callStart) {
         Holder h = live.get(fd);
         if (h != null && h.bornAt > callStart && displaced.containsKey(fd)) return displaced.get(fd).role;
         return h == null ? null : h.role;
     }
-
-    boolean isLive(int fd) { return live.containsKey(fd); }
 
     /** Registers a birth of {@code kind} (sock, conn, epoll, event, dup, somaxconn) at source line {@code line}; returns its role. */
     String birth(String kind, int fd, int line) {
