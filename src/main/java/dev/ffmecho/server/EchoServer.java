@@ -192,10 +192,7 @@ public final class EchoServer implements Server {
                 echo(conn, copyBuffer(arena), splice);
             } catch (SyscallException e) {
                 err.println("ffm-echo: connection from " + conn.remoteAddr() + ": " + e.getMessage());
-                synchronized (lock) {
-                    active.remove(conn);
-                    closeQuietly(conn);
-                }
+                retire(conn);
             } finally {
                 synchronized (lock) {
                     handlers.remove(Thread.currentThread());
@@ -222,10 +219,15 @@ public final class EchoServer implements Server {
         } catch (IOException e) {
             err.println("ffm-echo: connection from " + conn.remoteAddr() + ": " + e.getMessage());
         } finally {
-            synchronized (lock) {
-                active.remove(conn);
-                closeQuietly(conn);
-            }
+            retire(conn);
+        }
+    }
+
+    /** The connection is done: no longer active, and closed (Go's conn.Close). */
+    private void retire(TCPConn conn) {
+        synchronized (lock) {
+            active.remove(conn);
+            closeQuietly(conn);
         }
     }
 
