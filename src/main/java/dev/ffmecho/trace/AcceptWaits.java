@@ -174,8 +174,13 @@ final class AcceptWaits {
         return forms;
     }
 
+    /** An accept or accept4 call, finished or not. */
+    static boolean isAcceptCall(NormalizedCall c) {
+        return c != null && (c.name().equals("accept4") || c.name().equals("accept"));
+    }
+
     private static boolean isAccept(NormalizedCall c) {
-        return c != null && (c.name().equals("accept4") || c.name().equals("accept")) && !c.unfinished();
+        return isAcceptCall(c) && !c.unfinished();
     }
 
     static boolean isAcceptEagain(NormalizedCall c) {

@@ -63,7 +63,7 @@ final class ConcurrentStories {
         boolean setup = true;
         for (Entry e : entries) {
             NormalizedCall c = e.call();
-            if (isAccept(c)) {
+            if (AcceptWaits.isAcceptCall(c)) {
                 setup = false;
                 listener.add(e);
                 if (AcceptWaits.isAcceptSuccess(c) && isConn(c.ret())) conns.put(c.ret(), new ArrayList<>(List.of(e)));
@@ -106,10 +106,6 @@ final class ConcurrentStories {
         if (pair == null || !pair.startsWith("[")) return pair;
         List<String> roles = ArgList.split(pair.substring(1, pair.length() - 1));
         return roles.isEmpty() ? null : roles.get(0);
-    }
-
-    private static boolean isAccept(NormalizedCall c) {
-        return c != null && (c.name().equals("accept4") || c.name().equals("accept"));
     }
 
     private static boolean isConn(String role) {
