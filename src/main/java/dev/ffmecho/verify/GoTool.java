@@ -12,13 +12,14 @@ import java.util.Map;
 /**
  * A {@code go} tool given with {@code --go PATH}, and the Go programs shipped in the jar
  * ({@code dev/ffmecho/go/study/main.go}, {@code dev/ffmecho/go/concurrent/main.go}) built with it.
+ * Public for the integration tests, which build the same programs the same way.
  */
-record GoTool(Path go, String version) {
+public record GoTool(Path go, String version) {
     private static final long VERSION_LIMIT_SECONDS = 30;
     private static final long BUILD_LIMIT_SECONDS = 300;
 
     /** Checks that {@code go} runs and asks it {@code go version}. */
-    static GoTool at(Path go, Map<String, String> env, Path work) throws VerifyException, InterruptedException {
+    public static GoTool at(Path go, Map<String, String> env, Path work) throws VerifyException, InterruptedException {
         if (!Files.isRegularFile(go) || !Files.isExecutable(go)) {
             throw VerifyException.cannotRun("--go " + go + ": " + (Files.exists(go) ? "not an executable file" : "no such file")
                     + "; pass the go tool itself, e.g. /usr/lib/go-1.19/bin/go");
@@ -41,7 +42,7 @@ record GoTool(Path go, String version) {
      * Builds {@code program} ("study" or "concurrent") from the copy shipped in the jar into
      * {@code work/program}; a failed build is one line with the compiler's first complaint.
      */
-    Path build(String program, Map<String, String> env, Path work) throws VerifyException, InterruptedException {
+    public Path build(String program, Map<String, String> env, Path work) throws VerifyException, InterruptedException {
         Path src = work.resolve("go-src").resolve(program);
         Path binary = work.resolve(program);
         extract(program, src);

@@ -5,7 +5,7 @@ package dev.ffmecho.verify;
  * status that goes with it: 2 when it could not run (bad option, missing tool, no ptrace, a failed
  * build), 1 when ffm-echo itself misbehaved (its echo was wrong), which is a difference too.
  */
-final class VerifyException extends Exception {
+public final class VerifyException extends Exception {
     static final int DIFFERENT = 1;
     static final int CANNOT_RUN = 2;
 

@@ -1,6 +1,7 @@
 package dev.ffmecho.it;
 
 import dev.ffmecho.Tools;
+import dev.ffmecho.verify.GoTool;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class GoOracleIT {
-    private static final Path GO_SOURCES = Path.of("src/main/resources/dev/ffmecho/go").toAbsolutePath();
 
     @TempDir
     static Path dir;
@@ -85,20 +85,13 @@ class GoOracleIT {
 
     /** The same, built under {@code dir} (for other tests that run the Go programs). */
     static synchronized Path binary(Path dir, Toolchain toolchain, Program program) throws Exception {
-        Path binary = dir.resolve(toolchain.profile).resolve(program.dir);
+        Path work = dir.resolve(toolchain.profile);
+        Path binary = work.resolve(program.dir);
         if (Files.isExecutable(binary)) return binary;
         toolchain.require();
-        Path source = GO_SOURCES.resolve(program.dir).resolve("main.go");
-        ProcessBuilder pb = new ProcessBuilder(toolchain.go.toString(), "build", "-o", binary.toString(), source.toString())
-                .directory(source.getParent().toFile()).redirectErrorStream(true);
-        pb.environment().put("GOCACHE", dir.resolve("gocache-" + toolchain.profile).toString());
-        pb.environment().put("GOFLAGS", "-mod=mod");
-        pb.environment().put("GOTOOLCHAIN", "local"); // never download another toolchain
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "go build finished");
-        assertEquals(0, p.exitValue(), toolchain.go + " build " + source + ": " + out);
-        return binary;
+        Files.createDirectories(work);
+        // As ffm-echo verify --go builds them: the copy in the jar's resources, the same environment.
+        return GoTool.at(toolchain.go, System.getenv(), work).build(program.dir, System.getenv(), work);
     }
 
     @BeforeAll
