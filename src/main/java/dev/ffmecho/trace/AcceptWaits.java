@@ -130,6 +130,33 @@ final class AcceptWaits {
     }
 
     /**
+     * An accept that failed with EAGAIN directly after another on the same listener dropped, one
+     * per run: the retry of a wait that found its pollDesc already marked ready. The netpoller
+     * marks a descriptor ready for each edge epoll reports, and an edge can come from a client the
+     * accept loop has already taken (it accepts every queued client before it waits, and the last
+     * one's edge may be reported afterwards); the next wait then consumes that mark instead of
+     * parking, and the accept fails again (runtime/netpoll.go netpollblock: an rg of pdReady is
+     * taken and returned at once, go1.19; the same at go1.6). The mark is one token, so one such
+     * retry per wait is timing; a second one in a row (an accept loop that spins) still shows.
+     */
+    static List<Entry> dropStaleRetries(List<Entry> entries, RuleCounts counts) {
+        List<Entry> out = new ArrayList<>(entries.size());
+        NormalizedCall dropped = null;
+        for (Entry e : entries) {
+            NormalizedCall c = e.call();
+            NormalizedCall previous = out.isEmpty() ? null : out.getLast().call();
+            boolean retry = isAcceptEagain(c) && isAcceptEagain(previous) && c.arg(0).equals(previous.arg(0));
+            if (retry && dropped != previous) {
+                dropped = previous;
+                counts.inc(Rule.STALE_READY_RETRY);
+                continue;
+            }
+            out.add(e);
+        }
+        return out;
+    }
+
+    /**
      * The non-first waits of {@code side} that the other program's netpoller could not have made.
      * Which accepts a wait falls between is timing, so waits are not paired by position. Where a
      * wait ends is timing too: Go's scheduler polls without blocking first and blocks only if that

@@ -40,7 +40,7 @@ final class ConcurrentStories {
         for (List<Entry> conn : parts.conns.values()) conns.add(renumber(conn, counts));
         SplicePipes pipes = SplicePipes.of(conns, parts.process);
         List<Entry> process = foldPolls(pipes.pool(parts.process, counts), counts);
-        AcceptWaits.Folded accepts = AcceptWaits.fold(listener, counts);
+        AcceptWaits.Folded accepts = AcceptWaits.fold(AcceptWaits.dropStaleRetries(listener, counts), counts);
 
         List<Story> stories = new ArrayList<>();
         stories.add(new Story(Story.Kind.LISTENER, null, accepts.entries()));

@@ -16,11 +16,12 @@ record Stories(NormalizedTrace trace, boolean concurrent, List<Story> stories, L
         waits = List.copyOf(waits);
     }
 
-    /** The whole trace as one story: splice pipes pooled, stray polls dropped, accept waits between accepts taken out. */
+    /** The whole trace as one story: splice pipes pooled, stray polls and stale-ready retries dropped, accept waits between accepts taken out. */
     static Stories sequential(NormalizedTrace trace) {
         List<Entry> pooled = SplicePipes.of(trace.compared()).pool(trace.compared(), trace.counts());
         List<Entry> waitPollsOnly = AcceptWaits.dropStrayPolls(pooled, trace.counts());
-        AcceptWaits.Folded folded = AcceptWaits.fold(waitPollsOnly, trace.counts());
+        List<Entry> oneRetryPerWait = AcceptWaits.dropStaleRetries(waitPollsOnly, trace.counts());
+        AcceptWaits.Folded folded = AcceptWaits.fold(oneRetryPerWait, trace.counts());
         return new Stories(trace, false, List.of(new Story(Story.Kind.TRACE, null, folded.entries())), folded.waits());
     }
 

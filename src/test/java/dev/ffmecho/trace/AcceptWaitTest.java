@@ -206,4 +206,42 @@ class AcceptWaitTest {
         assertEquals("accept4(sock1, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN → epoll_wait(epoll1, …, 128, -1)",
                 AcceptWaits.unmatched(blocking.waits(), none.waits()).get(0).shape());
     }
+    private static final String[] OPEN_WAIT = {
+        "10 epoll_wait(4, [], 128, 0) = 0",
+        "10 epoll_wait(4,  <unfinished ...>",
+        "11 --- SIGTERM {si_signo=SIGTERM, si_code=SI_USER, si_pid=1, si_uid=0} ---",
+    };
+
+    private static String trace(String[]... parts) {
+        return String.join("\n", Fixtures.concat(parts)) + "\n";
+    }
+
+    /**
+     * The edge of the last client accepted can be reported after its accept: the open wait at the
+     * cut then starts with two EAGAINs, the second one the retry that took the stale ready mark
+     * (a live Go-profile run under --concurrent=16 showed it). One retry is timing, whichever side
+     * has it; a loop that retries twice without waiting is not.
+     */
+    @Test
+    void oneRetryOnAStaleReadyMarkIsTimingButASpinningAcceptIsNot() {
+        String once = trace(HEAD, new String[] {SECOND, EAGAIN}, OPEN_WAIT);
+        String retried = trace(HEAD, new String[] {SECOND, EAGAIN, EAGAIN}, OPEN_WAIT);
+        String spinning = trace(HEAD, new String[] {SECOND, EAGAIN, EAGAIN, EAGAIN}, OPEN_WAIT);
+        Fixtures.Run r = diff(retried, once, "--explain");
+        assertEquals(0, r.code(), r.out());
+        assertTrue(Pattern.compile("(?m)^  stale-ready-retry +0 +1  ").matcher(r.out()).find(), r.out());
+        assertEquals(0, diff(once, retried).code(), "whichever side is the reference");
+        Fixtures.Run spun = diff(spinning, once);
+        assertEquals(1, spun.code(), spun.out());
+        assertEquals(List.of("+      11    accept4(sock1, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN"), Fixtures.changes(spun.out()));
+        assertEquals(1, diff(spinning, once, "--concurrent").code(), "in the listener's story too");
+        assertEquals(0, diff(retried, once, "--concurrent").code(), "in the listener's story too");
+    }
+
+    @Test
+    void aRetryOnAnotherListenerIsNotAStaleReadyRetry() {
+        Stories two = stories(Fixtures.concat(HEAD, new String[] {SECOND, EAGAIN,
+                "10 accept4(6, 0x7f0000001000, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN (Resource temporarily unavailable)"}, OPEN_WAIT));
+        assertEquals(0, two.trace().counts().get(Rule.STALE_READY_RETRY));
+    }
 }
