@@ -11,7 +11,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -119,6 +118,14 @@ public final class Netpoller implements AutoCloseable {
     private boolean polling;
     /** Threads parked in {@link #park} waiting for their descriptor or for the poller role. */
     private final ArrayDeque<Thread> waiting = new ArrayDeque<>();
+    /**
+     * The threads the current poll readied, woken only once the lock is released: a thread woken
+     * while the poller still holds the lock would block on it at once, and a contended lock costs
+     * a queue node (and a parked virtual thread a new stack chunk) per message. Filled under the
+     * lock and drained by the thread holding the poller role, so by one thread at a time.
+     */
+    private final Thread[] readiedThreads = new Thread[2 * MAX_EVENTS];
+    private int readiedCount;
     /** Parked threads whose descriptor has not been reported ready yet: what a blocking poll is for. */
     private int sleepers;
     /**
@@ -130,7 +137,6 @@ public final class Netpoller implements AutoCloseable {
     private Thread idleM;
     /** Whether the idle M holds the poller role (then {@link #polling} is true as well). */
     private boolean idleMPolls;
-    private final Condition idleMWork = lock.newCondition();
     private boolean closed;
 
     public Netpoller(Flavor flavor) {
@@ -189,6 +195,7 @@ public final class Netpoller implements AutoCloseable {
      */
     @GoFunction(value = "runtime.netpollclose", note = "05-epoll.md")
     public void close(PollDesc pd) throws SyscallException {
+        boolean idleMTakesOver = false;
         lock.lock();
         try {
             if (descs[pd.fd] == pd) descs[pd.fd] = null;
@@ -199,9 +206,11 @@ public final class Netpoller implements AutoCloseable {
             if (!polling && runnable == 0 && sleepers > 0) {
                 polling = true;
                 giveRoleToIdleM();
+                idleMTakesOver = true;
             }
         } finally {
             lock.unlock();
+            if (idleMTakesOver) LockSupport.unpark(idleM);
         }
     }
 
@@ -282,6 +291,7 @@ public final class Netpoller implements AutoCloseable {
             handOff();
             throw e;
         }
+        boolean idleMTakesOver = false;
         lock.lock();
         try {
             if (ready) {
@@ -290,11 +300,16 @@ public final class Netpoller implements AutoCloseable {
                 return true;
             }
             sleep(pd, mode);
-            if (runnable > 0) polling = false;
-            else giveRoleToIdleM();
+            if (runnable > 0) {
+                polling = false;
+            } else {
+                giveRoleToIdleM();
+                idleMTakesOver = true;
+            }
             return false;
         } finally {
             lock.unlock();
+            if (idleMTakesOver) LockSupport.unpark(idleM); // after the lock, which it takes first
         }
     }
 
@@ -322,13 +337,15 @@ public final class Netpoller implements AutoCloseable {
         }
     }
 
-    /** Under the lock, holding the role: the idle M takes it and blocks in netpoll for the sleepers. */
+    /**
+     * Under the lock, holding the role: the idle M takes it and blocks in netpoll for the sleepers.
+     * The caller unparks {@link #idleM} once it has released the lock, which the idle M takes first.
+     */
     private void giveRoleToIdleM() {
         idleMPolls = true;
         if (idleM == null) {
             idleM = Thread.ofPlatform().daemon().name("ffm-echo-netpoll").start(this::idleM);
         }
-        idleMWork.signal();
     }
 
     /**
@@ -390,12 +407,19 @@ public final class Netpoller implements AutoCloseable {
     /** How long the idle M waits for the role before it checks that someone polls while anyone sleeps. */
     private static final long WATCHDOG_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
 
-    /** Under the lock: the idle M waits to be given the role, at most {@link #WATCHDOG_NANOS}. */
+    /**
+     * Under the lock: the idle M waits to be given the role ({@link #giveRoleToIdleM} unparks it), at
+     * most {@link #WATCHDOG_NANOS}; the lock is released while it waits. A plain park rather than a
+     * {@code Condition}: a condition wait allocates a queue node, and a busy server's idle M waits
+     * once per message. An unpark that comes before the park leaves a permit, so it is not lost;
+     * a wake-up for nothing finds the role not given and waits again.
+     */
     private void awaitRole() {
+        lock.unlock();
         try {
-            idleMWork.awaitNanos(WATCHDOG_NANOS);
-        } catch (InterruptedException e) {
-            // Nobody interrupts this daemon; an interrupt only ends this wait early, like the timeout.
+            LockSupport.parkNanos(this, WATCHDOG_NANOS);
+        } finally {
+            lock.lock();
         }
     }
 
@@ -432,6 +456,7 @@ public final class Netpoller implements AutoCloseable {
             return self.consume(mode);
         } finally {
             lock.unlock();
+            wakeReadied();
         }
     }
 
@@ -446,6 +471,7 @@ public final class Netpoller implements AutoCloseable {
             return before - sleepers;
         } finally {
             lock.unlock();
+            wakeReadied();
         }
     }
 
@@ -473,6 +499,19 @@ public final class Netpoller implements AutoCloseable {
         if (waiter == null) return;
         sleepers--;
         if (waiter.isVirtual()) runnable++;
+        readiedThreads[readiedCount++] = waiter;
+    }
+
+    /**
+     * Holding the poller role, after the lock is released: wakes the threads the last poll readied,
+     * as findrunnable injects the list netpoll returned (runtime/proc.go injectglist, go1.19).
+     */
+    private void wakeReadied() {
+        for (int i = 0; i < readiedCount; i++) {
+            LockSupport.unpark(readiedThreads[i]);
+            readiedThreads[i] = null;
+        }
+        readiedCount = 0;
     }
 
     /**
@@ -485,7 +524,7 @@ public final class Netpoller implements AutoCloseable {
         lock.lock();
         try {
             closed = true;
-            idleMWork.signal();
+            if (idleM != null) LockSupport.unpark(idleM);
             if (breakRd >= 0) {
                 Unistd.close(breakRd);
                 if (breakWr != breakRd) Unistd.close(breakWr);

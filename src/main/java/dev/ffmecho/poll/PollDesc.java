@@ -37,7 +37,8 @@ public final class PollDesc {
 
     /**
      * {@code netpollready}: epoll reported {@code mode}; the thread parked for it, if any, stops
-     * being its waiter and is woken. Returns that thread, or null.
+     * being its waiter. Returns that thread, for the poller to wake once it has released its lock,
+     * or null.
      */
     Thread ready(int mode) {
         Thread waiter;
@@ -50,7 +51,6 @@ public final class PollDesc {
             waiter = writeWaiter;
             writeWaiter = null;
         }
-        if (waiter != null) java.util.concurrent.locks.LockSupport.unpark(waiter);
         return waiter;
     }
 

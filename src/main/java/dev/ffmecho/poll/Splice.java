@@ -34,6 +34,9 @@ public final class Splice implements AutoCloseable {
     private final boolean growPipes;
     private final ArrayDeque<Pipe> pool = new ArrayDeque<>();
     private boolean checkedPipeSize;
+    /** pipe2's two fds, written under this object's lock by {@link #getPipe}: no arena per new pipe. */
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment pipeFds = arena.allocate(JAVA_INT, 2);
 
     public Splice(long maxSpliceSize, boolean growPipes) {
         this.maxSpliceSize = maxSpliceSize;
@@ -81,11 +84,8 @@ public final class Splice implements AutoCloseable {
     private synchronized Pipe getPipe() throws SyscallException {
         Pipe p = pool.poll();
         if (p != null) return p;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            if (Unistd.pipe2(fds, Unistd.O_CLOEXEC | Unistd.O_NONBLOCK) < 0) return null;
-            p = new Pipe(fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4));
-        }
+        if (Unistd.pipe2(pipeFds, Unistd.O_CLOEXEC | Unistd.O_NONBLOCK) < 0) return null;
+        p = new Pipe(pipeFds.get(JAVA_INT, 0), pipeFds.get(JAVA_INT, 4));
         if (growPipes) {
             Unistd.fcntl(p.rfd, Unistd.F_SETPIPE_SZ, (int) maxSpliceSize); // Go ignores its error
         } else if (!checkedPipeSize) {
@@ -110,5 +110,6 @@ public final class Splice implements AutoCloseable {
     @Override
     public synchronized void close() {
         while (!pool.isEmpty()) destroy(pool.pop());
+        if (arena.scope().isAlive()) arena.close();
     }
 }

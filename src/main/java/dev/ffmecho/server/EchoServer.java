@@ -15,6 +15,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -52,7 +53,9 @@ public final class EchoServer implements Server {
     private volatile boolean stopping;
     private TCPListener listener;                          // guarded by lock: stop() shuts it down, serve() closes it
     private final Set<TCPConn> active = new LinkedHashSet<>(); // guarded by lock
-    private final Set<Thread> handlers = new LinkedHashSet<>(); // guarded by lock (goroutine mode)
+    private int handlers;                                  // guarded by lock: goroutine-mode handlers not yet ended
+    /** Makes each connection's virtual thread, unnamed (see {@link Handler}); thread-safe. */
+    private final ThreadFactory handlerThreads = Thread.ofVirtual().factory();
 
     /** @param maxConns connections served at once beyond which new ones are closed at once (0: no limit) */
     public EchoServer(Profile profile, Mode mode, TCPAddr laddr, int maxConns, boolean quiet, PrintStream out, PrintStream err) {
@@ -180,37 +183,58 @@ public final class EchoServer implements Server {
         return false;
     }
 
-    /**
-     * {@code go handle(conn)}: a virtual thread, with (go1.6) its own 32 KiB copy buffer for the
-     * conn's lifetime, as {@code genericReadFrom}'s {@code make([]byte, 32*1024)} is. The buffer is
-     * an anonymous mapping, so an idle connection holds only the pages its bytes have touched (Go's
-     * large allocations are fresh zeroed spans, untouched too); a splicing profile needs none.
-     */
+    /** {@code go handle(conn)}: a virtual thread per connection. */
     private void startHandler(TCPConn conn, Splice splice) {
-        Thread t = Thread.ofVirtual().name("conn-" + conn.sysfd()).unstarted(() -> {
-            try (Arena arena = Arena.ofConfined()) {
-                echo(conn, copyBuffer(arena), splice);
-            } catch (SyscallException e) {
-                err.println("ffm-echo: connection from " + conn.remoteAddr() + ": " + e.getMessage());
-                retire(conn);
-            } finally {
-                synchronized (lock) {
-                    handlers.remove(Thread.currentThread());
-                    lock.notifyAll();
-                }
-            }
-        });
+        Thread t = handlerThreads.newThread(new Handler(conn, splice));
         synchronized (lock) {
-            handlers.add(t);
+            handlers++;
         }
         t.start();
     }
 
-    /** The copy buffer of one connection, unmapped when {@code arena} closes; none for a splicing profile. */
-    private MemorySegment copyBuffer(Arena arena) throws SyscallException {
-        if (!profile.copiesThroughBuffer()) return MemorySegment.NULL;
-        MemorySegment mapping = Mman.mapAnonymous(Copy.BUFFER_SIZE);
-        return mapping.reinterpret(arena, unused -> Mman.munmap(mapping));
+    /**
+     * One connection's goroutine: echo, through its own 32 KiB copy buffer when the profile copies
+     * (go1.6's {@code genericReadFrom} makes one per copy), through the splice pipes otherwise.
+     * <p>What a parked connection holds is what an idle one costs, so this is lean on purpose: a
+     * class rather than a lambda (a lambda puts two frames, its proxy's {@code run} and its body, on
+     * every parked stack, and a stack frame costs more than the object), no thread name, and no
+     * arena unless there is a buffer. The buffer is an anonymous mapping, so an idle connection
+     * holds only the pages its bytes have touched, as Go's fresh zeroed spans do.
+     */
+    private final class Handler implements Runnable {
+        private final TCPConn conn;
+        private final Splice splice;
+
+        Handler(TCPConn conn, Splice splice) {
+            this.conn = conn;
+            this.splice = splice;
+        }
+
+        @Override
+        public void run() {
+            try {
+                if (!profile.copiesThroughBuffer()) {
+                    echo(conn, MemorySegment.NULL, splice);
+                } else {
+                    echoThroughOwnBuffer();
+                }
+            } finally {
+                synchronized (lock) {
+                    handlers--;
+                    lock.notifyAll();
+                }
+            }
+        }
+
+        private void echoThroughOwnBuffer() {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment mapping = Mman.mapAnonymous(Copy.BUFFER_SIZE);
+                echo(conn, mapping.reinterpret(arena, unused -> Mman.munmap(mapping)), splice);
+            } catch (SyscallException e) {
+                err.println("ffm-echo: connection from " + conn.remoteAddr() + ": " + e.getMessage());
+                retire(conn);
+            }
+        }
     }
 
     private void echo(TCPConn conn, MemorySegment buf, Splice splice) {
@@ -242,7 +266,7 @@ public final class EchoServer implements Server {
     /** After the accept loop: the handlers finish (stop() bounds how long), before the poller closes. */
     private void awaitHandlers() {
         synchronized (lock) {
-            while (!handlers.isEmpty()) {
+            while (handlers > 0) {
                 try {
                     lock.wait(TimeUnit.SECONDS.toMillis(1));
                 } catch (InterruptedException e) {

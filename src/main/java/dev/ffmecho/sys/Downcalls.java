@@ -9,6 +9,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * The one place that links libc symbols. Every binding in this package is made here, once, from a
@@ -38,6 +39,22 @@ final class Downcalls {
     private static final ThreadLocal<MemorySegment> STATE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
 
+    /**
+     * Room for the small in/out arguments of one call (an int option and its length), per thread
+     * and only for threads that ask: the accept loop sets five options per connection, and an
+     * arena per call would be five arenas of garbage per connection. A wrapper uses the cells only
+     * between entering and returning, and wrappers do not nest, so one pair per thread is enough.
+     */
+    private static final ThreadLocal<IntCells> INT_CELLS = ThreadLocal.withInitial(IntCells::allocate);
+
+    /** Two {@code int} argument cells: an option's value and its {@code socklen_t}. */
+    record IntCells(MemorySegment value, MemorySegment len) {
+        private static IntCells allocate() {
+            MemorySegment both = Arena.ofAuto().allocate(JAVA_INT, 2);
+            return new IntCells(both.asSlice(0, JAVA_INT.byteSize()), both.asSlice(JAVA_INT.byteSize(), JAVA_INT.byteSize()));
+        }
+    }
+
     private Downcalls() {}
 
     /** Links {@code name} with errno capture: the handle takes the capture segment as first argument. */
@@ -56,6 +73,11 @@ final class Downcalls {
     private static MemorySegment symbol(String name) {
         return LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
+    }
+
+    /** This thread's int argument cells, see {@link #INT_CELLS}. */
+    static IntCells intCells() {
+        return INT_CELLS.get();
     }
 
     /** This thread's errno capture segment. */

@@ -30,11 +30,13 @@ public final class RawSockaddrAny {
 
     private final MemorySegment address;
     private final MemorySegment length;
+    private MemorySegment written; // the last sockaddr() slice, reused while its length holds
 
     /** A buffer whose native memory lives as long as {@code arena}. */
     public RawSockaddrAny(Arena arena) {
         this.address = arena.allocate(LAYOUT);
         this.length = arena.allocate(JAVA_INT);
+        this.written = address.asSlice(0, 0);
     }
 
     /** Before each call: the kernel is told the whole buffer is available, as Go does. */
@@ -55,8 +57,13 @@ public final class RawSockaddrAny {
         return Short.toUnsignedInt((short) FAMILY.get(address, 0L));
     }
 
-    /** The bytes the kernel wrote: {@code socklen} of them. */
+    /**
+     * The bytes the kernel wrote: {@code socklen} of them. An accept loop asks once per connection
+     * and peers of one family all have one length, so the slice is made once and reused.
+     */
     public MemorySegment sockaddr() {
-        return address.asSlice(0, Math.min(length.get(JAVA_INT, 0), SIZE));
+        long n = Math.min(length.get(JAVA_INT, 0), SIZE);
+        if (written.byteSize() != n) written = address.asSlice(0, n);
+        return written;
     }
 }

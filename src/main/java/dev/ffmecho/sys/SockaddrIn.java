@@ -45,6 +45,8 @@ public final class SockaddrIn {
     }
 
     public static byte[] addr(MemorySegment sa) {
-        return sa.asSlice(ADDR, 4).toArray(JAVA_BYTE);
+        byte[] addr = new byte[4];
+        MemorySegment.copy(sa, JAVA_BYTE, ADDR, addr, 0, 4); // no heap segment per call (accept path)
+        return addr;
     }
 }

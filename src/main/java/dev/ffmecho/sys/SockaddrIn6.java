@@ -49,7 +49,9 @@ public final class SockaddrIn6 {
     }
 
     public static byte[] addr(MemorySegment sa) {
-        return sa.asSlice(ADDR, 16).toArray(JAVA_BYTE);
+        byte[] addr = new byte[16];
+        MemorySegment.copy(sa, JAVA_BYTE, ADDR, addr, 0, 16); // no heap segment per call (accept path)
+        return addr;
     }
 
     public static int scopeId(MemorySegment sa) {

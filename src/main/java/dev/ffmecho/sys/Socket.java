@@ -119,9 +119,9 @@ public final class Socket {
 
     /** setsockopt(2) of an {@code int} option, the only kind Go's net sets: {@code [1], 4} in strace. */
     public static int setsockoptInt(int fd, int level, int name, int value) {
-        try (Arena arena = Arena.ofConfined()) {
-            return setsockopt(fd, level, name, arena.allocateFrom(JAVA_INT, value));
-        }
+        MemorySegment cell = Downcalls.intCells().value();
+        cell.set(JAVA_INT, 0, value);
+        return setsockopt(fd, level, name, cell);
     }
 
     /**
@@ -151,12 +151,10 @@ public final class Socket {
 
     /** getsockopt(2) of an {@code int} option; returns the value, or {@code -errno}. */
     public static int getsockoptInt(int fd, int level, int name) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment value = arena.allocate(JAVA_INT);
-            MemorySegment len = arena.allocateFrom(JAVA_INT, (int) JAVA_INT.byteSize());
-            int r = getsockopt(fd, level, name, value, len);
-            return r < 0 ? r : value.get(JAVA_INT, 0);
-        }
+        Downcalls.IntCells cells = Downcalls.intCells();
+        cells.len().set(JAVA_INT, 0, (int) JAVA_INT.byteSize());
+        int r = getsockopt(fd, level, name, cells.value(), cells.len());
+        return r < 0 ? r : cells.value().get(JAVA_INT, 0);
     }
 
     /** bind(2) to the sockaddr held in {@code addr} (its size is the addrlen). */
