@@ -7,15 +7,17 @@
 # (mvn -B -q -f jmh/pom.xml package), compiles jmh/bench/downcall_loop.c with gcc -O2, pins both to
 # one CPU (taskset -c $CPU), runs the C loop and then the JMH benchmarks (DowncallBench: one op =
 # 64-byte write + 64-byte read on a socketpair, per way of calling; EventLoopBench: the event loop's
-# per-message path, LEVEL and EDGE) with -prof gc, and writes, under jmh/bench-results/:
+# per-message path, LEVEL and EDGE; GoroutineBench: goroutine mode's, go1.19 and go1.6;
+# VirtualThreadParkBench: the JDK's own virtual-thread park/unpark) with -prof gc, and writes, under
+# jmh/bench-results/:
 #   jmh-<YYYY-MM-DD>.md    the report: machine, commands, table (ns/op ± error, ratio to C, B/op)
 #   jmh-<YYYY-MM-DD>.json  JMH's own results (-rf json), which the table is computed from
 #   jmh-<YYYY-MM-DD>.txt   the C loop's output and JMH's console log
-# About 2 minutes with the defaults (plus ~30 s when the jar has to be built).
+# About 3 minutes with the defaults (plus ~30 s when the jar has to be built).
 #
 # Environment overrides (defaults in brackets):
 #   JAVA [newest JDK >= 22: $JAVA_HOME, PATH, /usr/lib/jvm]   CPU [0]
-#   JMH_FILTER [DowncallBench|EventLoopBench]   JMH_FORKS [1]   JMH_WI [3]   JMH_W [1s]   JMH_I [5]   JMH_R [1s]
+#   JMH_FILTER [DowncallBench|EventLoopBench|GoroutineBench|VirtualThreadParkBench]   JMH_FORKS [1]   JMH_WI [3]   JMH_W [1s]   JMH_I [5]   JMH_R [1s]
 #   C_OPS [100000 ops per run]   C_RUNS [10]   OUT_DIR [jmh/bench-results]   DATE [today, YYYY-MM-DD]
 #   REPORT_ONLY=1: run nothing, rewrite jmh-<DATE>.md from that day's .json and .txt
 set -euo pipefail
@@ -25,7 +27,7 @@ root=$(cd "$here/../.." && pwd)
 cd "$root"
 
 CPU=${CPU:-0}
-JMH_FILTER=${JMH_FILTER:-DowncallBench|EventLoopBench}
+JMH_FILTER=${JMH_FILTER:-DowncallBench|EventLoopBench|GoroutineBench|VirtualThreadParkBench}
 JMH_FORKS=${JMH_FORKS:-1}
 JMH_WI=${JMH_WI:-3}
 JMH_W=${JMH_W:-1s}
@@ -154,6 +156,8 @@ order = ["ffmPlain", "ffmCaptureErrno", "ffmCritical", "ffmCriticalCaptureErrno"
 down = sorted((row(r) for r in results if ".DowncallBench." in r["benchmark"]),
               key=lambda t: order.index(t[0]) if t[0] in order else len(order))
 loop = [row(r) for r in results if ".EventLoopBench." in r["benchmark"]]
+goroutine = [row(r) for r in results if ".GoroutineBench." in r["benchmark"]]
+vpark = [row(r) for r in results if ".VirtualThreadParkBench." in r["benchmark"]]
 shipped = next((t[2] for t in down if t[0] == "ffmEchoShipped"), None)
 
 notes = {
@@ -232,6 +236,27 @@ for name, params, score, err, best, alloc, aerr in loop:
     rs = fmt(score / shipped, 2) if score and shipped else "n/a"
     L.append(f"| {params.get('trigger', '')} | {fmt(score)} ± {fmt(err)} | {ratio(score)} | {fmt(best)} | {rs} | "
              f"{fmt(alloc, 3)} ± {fmt(aerr, 3)} |")
+if goroutine or vpark:
+    L.append("")
+    L.append("## Goroutine mode, per message")
+    L.append("")
+    L.append("`GoroutineBench.goroutinePerMessage`: one loopback TCP connection accepted by the product's `TCPListener`, "
+             "served by a virtual thread running `Copy.copy` (`io.Copy(conn, conn)`: splice with go1.19, read/write through "
+             "32 KiB with go1.6) that parks in the `Netpoller` at each EAGAIN; one op = the client sends 64 B and receives the "
+             "echo, so the netpoller's idle M wakes from `epoll_wait`, unparks the handler, which copies, gets EAGAIN and "
+             "parks again. Three threads share the one CPU: the time is mostly context switches, as in Go on one P. "
+             "`gc.alloc.rate.norm` counts every thread's allocation. `VirtualThreadParkBench.virtualThreadRoundTrip` is the "
+             "JDK alone: a platform thread unparks a virtual thread and is unparked back; what it allocates (the "
+             "`ForkJoinTask` wrapper that `ForkJoinPool.execute` makes when a platform thread unparks a virtual thread) is "
+             "the JDK's, and so is that share of the goroutine path's figure. The client's and the netpoller's downcalls "
+             "can add a few bytes more when C2 keeps the JDK's capture-segment slice (`SharedUtils.checkCaptureSegment`) "
+             "instead of scalar-replacing it.")
+    L.append("")
+    L.append("| benchmark | profile | ns/op ± error (99.9%) | best iter. ns/op | gc.alloc.rate.norm B/op |")
+    L.append("|---|---|---:|---:|---:|")
+    for name, params, score, err, best, alloc, aerr in goroutine + vpark:
+        L.append(f"| {name} | {params.get('profile', '–')} | {fmt(score)} ± {fmt(err)} | {fmt(best)} | "
+                 f"{fmt(alloc, 3)} ± {fmt(aerr, 3)} |")
 L.append("")
 L.append(f"Raw: [`{os.path.basename(env['JSON'])}`]({os.path.basename(env['JSON'])}) (JMH JSON), "
          f"[`{os.path.basename(env['TXT'])}`]({os.path.basename(env['TXT'])}) (console logs).")

@@ -14,13 +14,16 @@
 # 64 B (the only one ffm-echo sequential runs: it serves one connection at a time), B 64 × 16 × 64 B,
 # C 64 × 1 × 16 KiB, D 1000 × 1 × 128 B. Before each measurement the server's peak RSS is reset
 # (proc(5): echo 5 > /proc/PID/clear_refs), so VmHWM afterwards is its peak during that run.
-# Memory: for each N in IDLE_CONNS a fresh process of each server serves 500 connections that then
-# close (warms the accept path), then N clients connect, get one 8-byte echo each and stay idle:
-# RSS growth ÷ N. Loopback only; every loop is bounded; only PIDs started here are signalled.
+# Memory: for each N in IDLE_CONNS a fresh process of each server serves IDLE_WARMUP connections
+# that then close (warms the accept path), then N clients connect, get one 8-byte echo each and stay
+# idle: RSS growth ÷ N. A JVM runs its accept path interpreted or C1-compiled for the first few
+# thousand connections, and that code allocates what C2's escape analysis later removes; a fresh
+# heap keeps every byte of it until the first GC, so the default warm-up (10000) measures the
+# steady state a server lives in, and IDLE_WARMUP=500 the cold start. Loopback only; every loop is bounded; only PIDs started here are signalled.
 #
 # Environment (knobs): ROUNDS (3), SCENARIOS ("A B C D"), WARMUP_S (1, per counted measurement),
 # DURATION_S (2, measured window), JIT_WARMUP_S (1, the uncounted round's warm-up; its window is
-# 0.5 s), IDLE_CONNS ("3000 10000"), VTHREAD_BUFFER (32768, bytes per connection of the JDK peer),
+# 0.5 s), IDLE_CONNS ("3000 10000"), IDLE_WARMUP (10000), VTHREAD_BUFFER (32768, bytes per connection of the JDK peer),
 # SERVERS (all: "go119 go16 vthread ffm-gor-119 ffm-gor-16 ffm-el ffm-seq"; a subset keeps that order),
 # JAVA_HOME (a JDK >= 22; default /usr/lib/jvm/temurin-25-jdk-amd64), GO119 (/usr/lib/go-1.19/bin/go),
 # GO16 (/opt/go1.6/bin/go; skipped when absent).
@@ -40,6 +43,7 @@ WARMUP_S=${WARMUP_S:-1}
 DURATION_S=${DURATION_S:-2}
 JIT_WARMUP_S=${JIT_WARMUP_S:-1}
 IDLE_CONNS=${IDLE_CONNS:-3000 10000}
+IDLE_WARMUP=${IDLE_WARMUP:-10000}
 VTHREAD_BUFFER=${VTHREAD_BUFFER:-32768}
 GO119=${GO119:-/usr/lib/go-1.19/bin/go}
 GO16=${GO16:-/opt/go1.6/bin/go}
@@ -231,13 +235,24 @@ load_end_s=$(date +%s)
 # ---------------------------------------------------------------- memory phase: idle connections, fresh servers
 idle="$work/idle.csv"  # id,conns,rss_before_kib,rss_after_kib,fds_before,fds_after,bytes_per_conn,status
 : >"$idle"
+# warm_accept_path: IDLE_WARMUP connections served and closed, 1000 at a time (a splicing server
+# holds a pipe per connection parked in splice: 10000 at once would pass the open-files limit)
+warm_accept_path() {
+  local done=0 batch
+  while [ "$done" -lt "$IDLE_WARMUP" ]; do
+    batch=$(( IDLE_WARMUP - done < 1000 ? IDLE_WARMUP - done : 1000 ))
+    taskset -c 1 "$work/load_client" -i "$batch" -p "$port" -T 0 </dev/null >/dev/null 2>"$work/client.err" || return 1
+    done=$(( done + batch ))
+  done
+}
+
 # measure_idle id n: RSS growth of a fresh server per idle (served once) connection
 measure_idle() {
   local id=$1 n=$2 f0 r0 f1="" r1="" cpid ok=0 why=""
   start_server "$id" "idle-$id-$n" || { echo "$id,$n,,,,,,FAILED" >>"$idle"; return 1; }
   local pid=$spid
-  if ! taskset -c 1 "$work/load_client" -i 500 -p "$port" -T 0 </dev/null >/dev/null 2>"$work/client.err"; then
-    why="500-connection warm-up failed: $(tail -1 "$work/client.err")"
+  if ! warm_accept_path; then
+    why="$IDLE_WARMUP-connection warm-up failed: $(tail -1 "$work/client.err")"
   else
     sleep 0.5
     f0=$(nfds "$pid"); r0=$(status_kib "$pid" VmRSS)
@@ -317,7 +332,7 @@ for id in "${ids[@]}"; do echo "$id,${label[$id]}"; done >"$labels_csv"
 ref=go119
 elapsed=$(( $(date +%s) - start_s ))
 cmdline="jmh/bench/goroutine.sh"
-for v in SERVERS ROUNDS SCENARIOS WARMUP_S DURATION_S JIT_WARMUP_S IDLE_CONNS VTHREAD_BUFFER FFM_ECHO_JAR; do
+for v in SERVERS ROUNDS SCENARIOS WARMUP_S DURATION_S JIT_WARMUP_S IDLE_CONNS IDLE_WARMUP VTHREAD_BUFFER FFM_ECHO_JAR; do
   [ -n "$(printenv "$v")" ] && cmdline="$v=\"$(printenv "$v")\" $cmdline"
 done
 {
@@ -334,7 +349,7 @@ done
   echo "  (msgs/s above 1 is faster than Go; p99, CPU and memory below 1 are better). Server CPU µs/msg = utime+stime of the server (/proc/PID/stat) over the window ÷ messages echoed."
   echo "  Peak RSS = VmHWM after the run, reset before it (\`echo 5 > /proc/PID/clear_refs\`): the peak of the run (connect, warm-up, window, drain), not of the process's life."
   echo "  With 2 cores the client's core is often the limit in B: compare server CPU µs/msg there, not only msgs/s."
-  echo "- **idle memory**: a fresh process per server and N: 500 connections served and closed (warms the accept path), then N clients connect, each gets one 8-byte echo and stays idle;"
+  echo "- **idle memory**: a fresh process per server and N: $IDLE_WARMUP connections served and closed first (IDLE_WARMUP; the JIT's steady state for the JVMs), then N clients connect, each gets one 8-byte echo and stays idle;"
   echo "  (VmRSS after − before) ÷ N. VmRSS is user-space memory: kernel socket buffers and Go 1.19's splice pipes (one per connection parked in splice) are not in it."
   echo "  The open-files limit here is $fd_limit per process (a hard limit this script cannot raise)."
   echo "- **scenarios**: $(for sc in $SCENARIOS; do printf '%s = %s; ' "$sc" "$(scen_desc "$sc")"; done)ffm-echo sequential runs only A (it serves one connection at a time). Every measurement: [goroutine-$today.csv](goroutine-$today.csv)."

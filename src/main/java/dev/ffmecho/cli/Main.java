@@ -84,7 +84,9 @@ public final class Main {
         } catch (Resolver.AddressException e) {
             throw new UsageException("--listen " + e.getMessage());
         }
+        int procs = mode == EchoServer.Mode.GOROUTINE ? setCarriers(options.procs()) : 0;
         if (!options.quiet()) {
+            if (procs > 0) out.println("--> goroutines on " + procs + " carrier thread" + (procs == 1 ? "" : "s") + " (--procs, Go's GOMAXPROCS)");
             out.println("--> binding to " + options.listen());
             out.flush();
         }
@@ -105,6 +107,30 @@ public final class Main {
         } catch (IOException e) {
             err.println("ffm-echo: " + e.getMessage());
             return 1;
+        }
+    }
+
+    /** The JDK's property for the virtual-thread scheduler's parallelism: its carrier threads. */
+    static final String CARRIERS_PROPERTY = "jdk.virtualThreadScheduler.parallelism";
+
+    /**
+     * Goroutine mode's GOMAXPROCS: {@code --procs}, else a {@code -D} the user gave the JVM, else the
+     * CPUs this process may use (Go's default, runtime.ncpu from sched_getaffinity, which is what
+     * availableProcessors reads too). The scheduler reads the property when the first virtual thread
+     * starts, and nothing before serve starts one.
+     * @return the number of carrier threads
+     */
+    private static int setCarriers(int procs) throws UsageException {
+        if (procs > 0) {
+            System.setProperty(CARRIERS_PROPERTY, Integer.toString(procs));
+            return procs;
+        }
+        String given = System.getProperty(CARRIERS_PROPERTY);
+        if (given == null) return Runtime.getRuntime().availableProcessors();
+        try {
+            return Integer.parseInt(given.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("-D" + CARRIERS_PROPERTY + "=" + given + " is not a number; give --procs N instead");
         }
     }
 
@@ -131,7 +157,7 @@ public final class Main {
             usage:
               ffm-echo [serve] [--listen [HOST]:PORT] [--profile go1.6|go1.19|go1.23]
                                [--mode sequential|goroutine|eventloop] [--loops N] [--trigger level|edge]
-                               [--accept reuseport|single] [--max-conns N] [--quiet] [--narrate]
+                               [--accept reuseport|single] [--procs N] [--max-conns N] [--quiet] [--narrate]
               ffm-echo trace-diff ACTUAL [--reference go1.6|NAME|FILE] [--html OUT.html] [--explain] [--side-by-side]
                                  [--normalized] [--concurrent]
               ffm-echo verify [--profile go1.6|go1.19|go1.23] [--mode sequential|goroutine]
@@ -152,6 +178,8 @@ public final class Main {
                                     EPOLLET registration; read until EAGAIN)
               --accept A            eventloop: reuseport (default; a SO_REUSEPORT listener per loop)
                                     or single (loop 0 accepts and deals connections round-robin)
+              --procs N             goroutine mode: carrier threads that run the connections' virtual
+                                    threads, Go's GOMAXPROCS (default: the CPUs this process may use)
               --max-conns N         close new connections at once while N are being served
               --quiet               print neither "--> binding to" nor a "." per connection
               --narrate             print each syscall to stderr as strace shows it, with the Go

@@ -7,7 +7,7 @@ import java.util.List;
  * {@code --listen :10020 --profile go1.6 --mode sequential}.
  */
 record ServeOptions(String listen, String profile, String mode, int loops, String trigger, String accept,
-                    int maxConns, boolean quiet, boolean narrate) {
+                    int procs, int maxConns, boolean quiet, boolean narrate) {
     static final String DEFAULT_LISTEN = ":10020";
     /** The eventloop defaults are the faster of each pair as measured (native-notes/13). */
     static final String DEFAULT_TRIGGER = "level";
@@ -18,6 +18,7 @@ record ServeOptions(String listen, String profile, String mode, int loops, Strin
         String profile = "go1.6";
         String mode = "sequential";
         int loops = 0;
+        int procs = 0;
         String trigger = null;
         String accept = null;
         int maxConns = 0;
@@ -35,7 +36,7 @@ record ServeOptions(String listen, String profile, String mode, int loops, Strin
             switch (name) {
                 case "--quiet", "-q" -> quiet = noValue(name, value);
                 case "--narrate" -> narrate = noValue(name, value);
-                case "--listen", "--profile", "--mode", "--loops", "--trigger", "--accept", "--max-conns" -> {
+                case "--listen", "--profile", "--mode", "--loops", "--trigger", "--accept", "--procs", "--max-conns" -> {
                     if (value == null) {
                         if (i + 1 >= args.size()) throw new UsageException(name + " needs a value; see ffm-echo --help");
                         value = args.get(++i);
@@ -47,20 +48,24 @@ record ServeOptions(String listen, String profile, String mode, int loops, Strin
                         case "--loops" -> loops = positive(name, value, 1024);
                         case "--trigger" -> trigger = oneOf(name, value, "level", "edge");
                         case "--accept" -> accept = oneOf(name, value, "reuseport", "single");
+                        case "--procs" -> procs = positive(name, value, 32767); // the JDK scheduler's limit
                         default -> maxConns = positive(name, value, 1 << 24);
                     }
                 }
                 default -> throw new UsageException(arg.startsWith("-")
                         ? "unknown flag " + arg + "; see ffm-echo --help"
-                        : "unexpected argument \"" + arg + "\"; flags are --listen, --profile, --mode, --loops, --trigger, --accept, --max-conns, --quiet, --narrate");
+                        : "unexpected argument \"" + arg + "\"; flags are --listen, --profile, --mode, --loops, --trigger, --accept, --procs, --max-conns, --quiet, --narrate");
             }
         }
         if (!mode.equals("eventloop")) {
             String flag = loops != 0 ? "--loops" : trigger != null ? "--trigger" : accept != null ? "--accept" : null;
             if (flag != null) throw new UsageException(flag + " applies to --mode eventloop only; drop it or add --mode eventloop");
         }
+        if (procs != 0 && !mode.equals("goroutine")) {
+            throw new UsageException("--procs applies to --mode goroutine only; drop it or add --mode goroutine");
+        }
         return new ServeOptions(listen, profile, mode, loops, trigger != null ? trigger : DEFAULT_TRIGGER,
-                accept != null ? accept : DEFAULT_ACCEPT, maxConns, quiet, narrate);
+                accept != null ? accept : DEFAULT_ACCEPT, procs, maxConns, quiet, narrate);
     }
 
     private static boolean noValue(String flag, String value) throws UsageException {

@@ -36,6 +36,9 @@ class MainTest {
             "--mode eventloop --accept many|--accept many is not one of reuseport, single",
             "--trigger edge|--trigger applies to --mode eventloop only",
             "--mode goroutine --accept single|--accept applies to --mode eventloop only",
+            "--procs 2|--procs applies to --mode goroutine only",
+            "--mode eventloop --procs 2|--procs applies to --mode goroutine only",
+            "--mode goroutine --procs 0|--procs 0 is not a whole number from 1 to 32767",
             "--max-conns -3|--max-conns -3 is not a whole number",
             "--quiet=yes|--quiet takes no value",
             "--narrate=1|--narrate takes no value",
@@ -68,6 +71,12 @@ class MainTest {
         assertEquals("edge", o.trigger());
         assertEquals("single", o.accept());
         assertTrue(o.quiet());
+    }
+
+    @Test
+    void procsIsGoroutineModesGomaxprocs() throws UsageException {
+        assertEquals(3, ServeOptions.parse(List.of("--mode", "goroutine", "--procs=3")).procs());
+        assertEquals(0, ServeOptions.parse(List.of("--mode", "goroutine")).procs(), "0: the default, the CPUs");
     }
 
     @Test
