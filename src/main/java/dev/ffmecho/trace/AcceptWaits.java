@@ -141,16 +141,17 @@ final class AcceptWaits {
      */
     static List<Entry> dropStaleRetries(List<Entry> entries, RuleCounts counts) {
         List<Entry> out = new ArrayList<>(entries.size());
-        NormalizedCall dropped = null;
+        boolean justDropped = false; // the last call seen was a retry dropped: the next one stays
         for (Entry e : entries) {
             NormalizedCall c = e.call();
             NormalizedCall previous = out.isEmpty() ? null : out.getLast().call();
             boolean retry = isAcceptEagain(c) && isAcceptEagain(previous) && c.arg(0).equals(previous.arg(0));
-            if (retry && dropped != previous) {
-                dropped = previous;
+            if (retry && !justDropped) {
+                justDropped = true;
                 counts.inc(Rule.STALE_READY_RETRY);
                 continue;
             }
+            justDropped = false;
             out.add(e);
         }
         return out;

@@ -73,10 +73,49 @@ class StressIT {
         List<String> cmd = new ArrayList<>(Jar.command("--mode", "goroutine", "--listen", "127.0.0.1:" + port, "--quiet"));
         cmd.addAll(1, List.of("-Djdk.virtualThreadScheduler.parallelism=1", "-Djdk.virtualThreadScheduler.maxPoolSize=1"));
         Process server = new ProcessBuilder(cmd).redirectError(dir.resolve("stderr.txt").toFile()).start();
+        try {
+            echoPipelined(port, 64);
+        } finally {
+            server.toHandle().destroy();
+            assertTrue(server.waitFor(20, TimeUnit.SECONDS));
+        }
+        assertEquals(0, server.exitValue());
+    }
+
+    /**
+     * --procs is goroutine mode's GOMAXPROCS: with 1, sixteen pipelining connections run on one
+     * carrier thread (named ForkJoinPool-1-worker-N, "ForkJoinPool-1-" in /proc's 15-byte comm),
+     * where the scheduler's default on this machine's CPUs starts more. Quiet, because printing each
+     * "." is file I/O on the accept loop's virtual thread, for which the JDK adds a carrier while it
+     * blocks, as Go's entersyscall hands its P to another M: GOMAXPROCS bounds the threads running
+     * goroutines, not those blocked in system calls.
+     */
+    @Test
+    void procsBoundsTheCarrierThreads() throws Exception {
+        int port = Jar.freePort();
+        Process server = new ProcessBuilder(Jar.command("--mode", "goroutine", "--procs", "1", "--listen", "127.0.0.1:" + port, "--quiet"))
+                .redirectError(dir.resolve("stderr.txt").toFile()).start();
+        long carriers;
+        try {
+            echoPipelined(port, 16);
+            carriers = carrierThreads(server.pid());
+        } finally {
+            server.toHandle().destroy();
+            assertTrue(server.waitFor(20, TimeUnit.SECONDS));
+        }
+        assertEquals(0, server.exitValue());
+        assertEquals(1, carriers, "virtual threads ran on one carrier");
+    }
+
+    /**
+     * {@code conns} connections to the server on {@code port}, each with 16 messages of 64 B in flight
+     * at once, for 20 rounds; every echo checked in full.
+     */
+    private static void echoPipelined(int port, int conns) throws Exception {
+        CliIT.awaitListening(port);
         List<Socket> clients = new ArrayList<>();
         try {
-            CliIT.awaitListening(port);
-            for (int i = 0; i < 64; i++) {
+            for (int i = 0; i < conns; i++) {
                 Socket s = new Socket("127.0.0.1", port);
                 s.setSoTimeout(10000);
                 s.setTcpNoDelay(true);
@@ -97,10 +136,20 @@ class StressIT {
             }
         } finally {
             for (Socket s : clients) s.close();
-            server.toHandle().destroy();
-            assertTrue(server.waitFor(20, TimeUnit.SECONDS));
         }
-        assertEquals(0, server.exitValue());
+    }
+
+    /** The virtual-thread scheduler's carrier threads of process {@code pid}, by their names. */
+    private static long carrierThreads(long pid) throws java.io.IOException {
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            return tasks.filter(t -> {
+                try {
+                    return Files.readString(t.resolve("comm")).startsWith("ForkJoinPool-1-");
+                } catch (java.io.IOException e) {
+                    return false; // the thread ended
+                }
+            }).count();
+        }
     }
 
     /**
