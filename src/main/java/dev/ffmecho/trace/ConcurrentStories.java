@@ -1,6 +1,7 @@
 package dev.ffmecho.trace;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -130,25 +131,37 @@ final class ConcurrentStories {
 
     /**
      * The completed polls folded into one line at the head of the process story, naming the poll
-     * forms used; a poll blocked at the cut stays (NetworkStory put it last).
+     * forms used. A poll blocked at the cut stays (NetworkStory put it last), but once per form:
+     * how many threads were inside a poll at the instant of the signal is scheduling too. Go 1.19
+     * lets one M block in netpoll while another makes a non-blocking {@code netpoll(0)}
+     * (runtime/proc.go:findrunnable); a signal that kills the process between the latter's entry
+     * and its return leaves both blocked at the cut.
      */
     private static List<Entry> foldPolls(List<Entry> process, RuleCounts counts) {
         Set<String> forms = new TreeSet<>();
         List<Syscall> sources = new ArrayList<>();
+        Set<String> blockedAtCut = new HashSet<>();
         List<Entry> rest = new ArrayList<>();
+        int folded = 0;
         for (Entry e : process) {
-            if (PollFacts.isPoll(e.call()) && !e.call().unfinished()) {
+            if (!PollFacts.isPoll(e.call())) {
+                rest.add(e);
+            } else if (!e.call().unfinished()) {
                 forms.add(PollFacts.netpollForm(e.call()));
                 sources.addAll(e.sources());
-            } else {
+                folded++;
+            } else if (blockedAtCut.add(e.text())) {
                 rest.add(e);
+            } else {
+                folded++;
             }
         }
-        if (forms.isEmpty()) return rest;
-        counts.add(Rule.CONCURRENT_POLLS, process.size() - rest.size());
+        if (folded == 0) return rest;
+        counts.add(Rule.CONCURRENT_POLLS, folded);
         List<Entry> out = new ArrayList<>();
-        out.add(new Entry("netpoll (concurrent, polls folded): " + String.join(" and ", forms), sources,
-                Entry.Kind.FOLDED));
+        if (!forms.isEmpty()) {
+            out.add(new Entry("netpoll (concurrent, polls folded): " + String.join(" and ", forms), sources, Entry.Kind.FOLDED));
+        }
         out.addAll(rest);
         return out;
     }

@@ -91,7 +91,7 @@ public enum Rule {
     CONN_NUMBERING(Stage.STORIES, "conn-numbering",
             "with --concurrent only: connN named conn inside a connection's story and in the listener's accepts: N is the accept order, which is timing when clients connect at once"),
     CONCURRENT_POLLS(Stage.STORIES, "concurrent-polls",
-            "with --concurrent only: every completed epoll wait of the process story folded into one netpoll line naming the poll forms used: which thread polls, when, and what each poll finds is scheduling (a poll blocked at the cut stays)"),
+            "with --concurrent only: every completed epoll wait of the process story folded into one netpoll line naming the poll forms used: which thread polls, when, and what each poll finds is scheduling; a poll blocked at the cut stays, once however many threads were inside it"),
     SPLICE_PIPE_POOL(Stage.STORIES, "splice-pipe-pool",
             "splice pipes named pipeS, and the creation (pipe2, fcntl) of every splice pipe after the first folded away: Go's pipes come from a sync.Pool (internal/poll/splice_linux.go:getPipe), which every GC empties and whose per-P cache decides whether a transfer reuses one");
 

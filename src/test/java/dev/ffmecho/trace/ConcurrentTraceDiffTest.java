@@ -98,6 +98,31 @@ class ConcurrentTraceDiffTest {
                 "epoll_pwait(epoll1, <unfinished>"), process.lines().toList());
     }
 
+    /**
+     * A second M enters a poll (Go's non-blocking {@code netpoll(0)} in findrunnable) just as the
+     * SIGTERM kills the process: two threads are inside epoll_pwait at the cut. Seen in a real run
+     * of Go 1.19 against itself; how many threads are inside a poll at that instant is scheduling.
+     */
+    @Test
+    void twoThreadsInsideAPollAtTheCutAreOneBlockedPoll() {
+        String twoBlocked = RawTrace.replaceLine(Fixtures.resource(RUN1), 301, "14912 epoll_pwait(5,  <unfinished ...>",
+                "14912 epoll_pwait(5,  <unfinished ...>\n14910 epoll_pwait(5,  <unfinished ...>");
+        twoBlocked = Fixtures.replaceOnce(twoBlocked, "14910 +++ killed by SIGTERM +++\n",
+                "14910 <... epoll_pwait resumed> <unfinished ...>) = ?\n14910 +++ killed by SIGTERM +++\n");
+        Fixtures.Run asActual = concurrent(twoBlocked);
+        assertEquals(0, asActual.code(), asActual.out());
+        Fixtures.Run asReference = Fixtures.diffTexts(dir, Fixtures.resource(RUN2), twoBlocked, "--concurrent");
+        assertEquals(0, asReference.code(), asReference.out());
+
+        String noneBlocked = RawTrace.replaceLine(Fixtures.resource(RUN1), 301, "14912 epoll_pwait(5,  <unfinished ...>",
+                "14912 epoll_pwait(5, [], 128, 0, NULL, 5802992) = 0");
+        noneBlocked = Fixtures.replaceOnce(noneBlocked, "14912 <... epoll_pwait resumed> <unfinished ...>) = ?\n", "");
+        Fixtures.Run none = concurrent(noneBlocked);
+        assertEquals(1, none.code(), "no thread left blocked in netpoll at the cut is still a difference:\n" + none.out());
+        assertTrue(Fixtures.changes(none.out()).stream().anyMatch(c -> c.startsWith("- ") && c.endsWith("epoll_pwait(epoll1, <unfinished>")),
+                none.out());
+    }
+
     // --- one connection's story changed: caught, and the output says which connection and where --
 
     @Test
