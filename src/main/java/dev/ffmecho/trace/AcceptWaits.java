@@ -42,12 +42,21 @@ final class AcceptWaits {
             return String.join(" → ", forms);
         }
 
-        /** The wait cut at each failed accept: one round per EAGAIN, with the polls that followed it. */
+        /**
+         * The wait cut at each failed accept: one round per EAGAIN, with the polls that followed it.
+         * A poll some thread had entered before the round's EAGAIN returned is not a step of the
+         * round ({@link #enteredBefore}).
+         */
         List<List<String>> rounds() {
             List<List<String>> rounds = new ArrayList<>();
+            Entry eagain = null;
             for (int i = 0; i < calls.size(); i++) {
-                if (isAcceptEagain(calls.get(i).call()) || rounds.isEmpty()) rounds.add(new ArrayList<>());
-                rounds.getLast().add(forms.get(i));
+                Entry e = calls.get(i);
+                if (isAcceptEagain(e.call()) || rounds.isEmpty()) {
+                    rounds.add(new ArrayList<>());
+                    eagain = e;
+                }
+                if (!enteredBefore(e, eagain)) rounds.getLast().add(forms.get(i));
             }
             return rounds;
         }
@@ -166,8 +175,10 @@ final class AcceptWaits {
      * non-blocking poll, and one already there when the EAGAIN came back ends it after no poll at
      * all. So each round of a wait (an EAGAIN and the polls after it) must be a prefix of some round
      * of the other trace's waits (its first wait included, whose round is the netpoller's whole
-     * sequence). A step the other program never takes (a poll missing in the middle, another
-     * timeout or maxevents, a retry without the EAGAIN) is still a difference.
+     * sequence). A poll another thread had already entered when the round's EAGAIN came back is
+     * not a step of the round ({@link #enteredBefore}). A step the other program never takes (a
+     * poll missing in the middle, another timeout or maxevents, a retry without the EAGAIN) is
+     * still a difference.
      */
     static List<AcceptWait> unmatched(List<AcceptWait> side, List<AcceptWait> other) {
         List<List<String>> otherRounds = new ArrayList<>();
@@ -195,11 +206,37 @@ final class AcceptWaits {
         return j;
     }
 
-    /** The wait's calls in order: each accept as compared, each poll by its form (what it found is timing). */
+    /**
+     * The wait's calls in order: each accept as compared, each poll by its form (what it found is
+     * timing); a poll already entered when its round's EAGAIN came back is shown as such.
+     */
     private static List<String> forms(List<Entry> calls) {
         List<String> forms = new ArrayList<>();
-        for (Entry e : calls) forms.add(PollFacts.isPoll(e.call()) ? PollFacts.form(e.call()) : e.text());
+        Entry eagain = null;
+        for (Entry e : calls) {
+            if (isAcceptEagain(e.call())) eagain = e;
+            if (!PollFacts.isPoll(e.call())) {
+                forms.add(e.text());
+            } else {
+                forms.add((enteredBefore(e, eagain) ? ALREADY_POLLING : "") + PollFacts.form(e.call()));
+            }
+        }
         return forms;
+    }
+
+    static final String ALREADY_POLLING = "(already polling) ";
+
+    /**
+     * A poll that was entered before the accept that opens its round returned: another thread was
+     * already blocked in the netpoller when the accept failed, and its poll ended the wait. Go lets
+     * one M block in netpoll; an M that parks a goroutine while that is so makes no poll of its own
+     * (runtime/proc.go findrunnable at go1.19: both the non-blocking netpoll(0) and the blocking
+     * netpoll(delay) require sched.lastpoll != 0, which the blocked M has set to 0). So whether a
+     * wait's round shows its own polls or only another M's is scheduling.
+     */
+    private static boolean enteredBefore(Entry poll, Entry eagain) {
+        return eagain != null && PollFacts.isPoll(poll.call()) && !poll.sources().isEmpty() && !eagain.sources().isEmpty()
+                && poll.sources().get(0).startLine() < eagain.sources().get(0).line();
     }
 
     /** An accept or accept4 call, finished or not. */

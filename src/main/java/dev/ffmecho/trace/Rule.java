@@ -83,7 +83,7 @@ public enum Rule {
     STALE_READY_RETRY(Stage.FOLD, "stale-ready-retry",
             "accept4 = -1 EAGAIN directly after another on the same listener dropped, one per run: the wait found its pollDesc marked ready by an edge from a client already accepted and retried without parking (runtime/netpoll.go netpollblock); whether that edge is reported before or after the accept is timing; a second retry in a row stays"),
     ACCEPT_WAIT_FOLD(Stage.FOLD, "accept-wait-fold",
-            "between two accepts, accept4 = -1 EAGAIN + the netpoller's polls (a complete wait, ended by an accept4 that returns a conn) taken out of the sequence: whether the next client was already queued is timing; so is whether the client ended it after the non-blocking poll: each round of the wait (EAGAIN and its polls, call forms in order, what the polls found hidden) must be a prefix of a round among the other trace's waits; the wait before the first accept and one still open at the cut stay in place"),
+            "between two accepts, accept4 = -1 EAGAIN + the netpoller's polls (a complete wait, ended by an accept4 that returns a conn) taken out of the sequence: whether the next client was already queued is timing; so is whether the client ended it after the non-blocking poll: each round of the wait (EAGAIN and its polls, call forms in order, what the polls found hidden) must be a prefix of a round among the other trace's waits (a poll another thread had entered before the EAGAIN is not a step of it); the wait before the first accept and one still open at the cut stay in place"),
 
     // --- ConcurrentStories (--concurrent): stories compared separately ----------------------------
     CONCURRENT_STORIES(Stage.STORIES, "concurrent-stories",

@@ -206,6 +206,30 @@ class AcceptWaitTest {
         assertEquals("accept4(sock1, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN → epoll_wait(epoll1, …, 128, -1)",
                 AcceptWaits.unmatched(blocking.waits(), none.waits()).get(0).shape());
     }
+
+    /**
+     * Another M was already blocked in the netpoller when the accept failed, and its poll ended the
+     * wait: the waiting M made no poll of its own (a live Go 1.19 back-to-back run showed it). The
+     * same blocking poll entered after the EAGAIN, with no non-blocking look first, is still caught.
+     */
+    @Test
+    void aWaitEndedByAPollAnotherThreadHadAlreadyEnteredIsTiming() {
+        String[] alreadyPolling = Fixtures.concat(HEAD, new String[] {
+                "11 epoll_wait(4,  <unfinished ...>", EAGAIN, "11 <... epoll_wait resumed>[{EPOLLIN, {u32=3, u64=3}}], 128, -1) = 1", SECOND});
+        Stories waited = stories(alreadyPolling);
+        Stories none = stories(Fixtures.concat(HEAD, new String[] {SECOND}));
+        assertEquals(1, waited.waitsBetweenAccepts().size(), "the wait is found, the other thread's poll in it");
+        assertEquals("accept4(sock1, …, [112], SOCK_CLOEXEC|SOCK_NONBLOCK) = -1 EAGAIN → (already polling) epoll_wait(epoll1, …, 128, -1)",
+                waited.waitsBetweenAccepts().get(0).shape());
+        assertEquals(List.of(), AcceptWaits.unmatched(waited.waits(), none.waits()));
+        assertEquals(0, diff(trace(alreadyPolling), trace(HEAD, new String[] {SECOND})).code());
+        assertEquals(0, diff(trace(HEAD, new String[] {SECOND}), trace(alreadyPolling)).code(), "whichever side is the reference");
+
+        String[] enteredAfter = Fixtures.concat(HEAD, new String[] {
+                EAGAIN, "11 epoll_wait(4,  <unfinished ...>", "11 <... epoll_wait resumed>[{EPOLLIN, {u32=3, u64=3}}], 128, -1) = 1", SECOND});
+        assertEquals(1, AcceptWaits.unmatched(stories(enteredAfter).waits(), none.waits()).size(), "a blocking poll without the look first");
+    }
+
     private static final String[] OPEN_WAIT = {
         "10 epoll_wait(4, [], 128, 0) = 0",
         "10 epoll_wait(4,  <unfinished ...>",
