@@ -26,6 +26,7 @@ public final class Errno {
     public static final int EMFILE = 24;
     public static final int EPIPE = 32;
     public static final int ENOSYS = 38;
+    public static final int ETIME = 62;
     public static final int ENOTSOCK = 88;
     public static final int EPROTONOSUPPORT = 93;
     public static final int EOPNOTSUPP = 95;
@@ -36,6 +37,7 @@ public final class Errno {
     public static final int ECONNRESET = 104;
     public static final int ENOBUFS = 105;
     public static final int ENOTCONN = 107;
+    public static final int ECANCELED = 125;
 
     /** Names indexed by errno, as glibc's {@code strerrorname_np} gives them (generated from it). */
     private static final String[] NAMES = {

@@ -18,8 +18,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class Mman {
     public static final int PROT_READ = 0x1;
     public static final int PROT_WRITE = 0x2;
+    public static final int MAP_SHARED = 0x01;
     public static final int MAP_PRIVATE = 0x02;
     public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_POPULATE = 0x8000;
 
     private static final MethodHandle MMAP = Downcalls.errnoCapturing("mmap",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
@@ -36,11 +38,23 @@ public final class Mman {
      *         from the cleanup of an arena that the caller ties it to with {@code reinterpret}
      */
     public static MemorySegment mapAnonymous(long length) throws SyscallException {
+        return map(length, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
+    }
+
+    /**
+     * mmap(2) of {@code length} bytes of {@code fd} at {@code offset}, read-write, shared and
+     * prefaulted (MAP_POPULATE): how io_uring's rings are reached (io_uring_setup(2)). Same
+     * lifetime rules as {@link #mapAnonymous}.
+     */
+    public static MemorySegment mapShared(int fd, long length, long offset) throws SyscallException {
+        return map(length, MAP_SHARED | MAP_POPULATE, fd, offset);
+    }
+
+    private static MemorySegment map(long length, int flags, int fd, long offset) throws SyscallException {
         MemorySegment state = Downcalls.callState();
         MemorySegment addr;
         try {
-            addr = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, length, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
+            addr = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, length, PROT_READ | PROT_WRITE, flags, fd, offset);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

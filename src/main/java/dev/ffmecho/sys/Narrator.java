@@ -198,6 +198,88 @@ public final class Narrator {
                 + quote(path.getBytes()) + ", " + f + ")", r);
     }
 
+    // ---- io_uring: strace shows only io_uring_enter; what it carried is printed as comment lines ----
+
+    /** user_data → the SQE it was submitted with, so a completion can name its request. */
+    private static final Map<Long, String> SUBMITTED = new ConcurrentHashMap<>();
+
+    static void ioUringSetup(int entries, MemorySegment params, int r) {
+        emit("io_uring_setup(" + entries + ", {flags=" + setupFlags(IoUringParams.flags(params))
+                + (r < 0 ? "" : ", sq_entries=" + IoUringParams.sqEntries(params) + ", cq_entries=" + IoUringParams.cqEntries(params)
+                        + ", features=0x" + Integer.toHexString(IoUringParams.features(params))) + "})", r);
+    }
+
+    static void ioUringRegister(int fd, int opcode, int nrArgs, int r) {
+        String op = switch (opcode) {
+            case IoUring.IORING_REGISTER_PROBE -> "IORING_REGISTER_PROBE";
+            case IoUring.IORING_REGISTER_PBUF_RING -> "IORING_REGISTER_PBUF_RING";
+            case IoUring.IORING_UNREGISTER_PBUF_RING -> "IORING_UNREGISTER_PBUF_RING";
+            default -> Integer.toString(opcode);
+        };
+        emit("io_uring_register(" + fd + ", " + op + ", " + (opcode == IoUring.IORING_REGISTER_PROBE ? "0x…" : "{…}") + ", " + nrArgs + ")", r);
+    }
+
+    /** One SQE about to be submitted, as the call it stands for. */
+    static void ioUringSqe(int ringFd, MemorySegment sqes, long at) {
+        int op = IoUringSqe.opcode(sqes, at);
+        int fd = IoUringSqe.fd(sqes, at);
+        String call = switch (op) {
+            case IoUring.IORING_OP_ACCEPT -> "accept4(" + fd + ", NULL, NULL, " + flags(IoUringSqe.opFlags(sqes, at)) + ")"
+                    + ((IoUringSqe.ioprio(sqes, at) & IoUring.IORING_ACCEPT_MULTISHOT) != 0 ? " multishot" : "");
+            case IoUring.IORING_OP_RECV -> "recv(" + fd + ", <a buffer of group " + IoUringSqe.bufGroup(sqes, at) + ">, "
+                    + IoUringSqe.len(sqes, at) + ", 0)"
+                    + ((IoUringSqe.ioprio(sqes, at) & IoUring.IORING_RECV_MULTISHOT) != 0 ? " multishot" : "");
+            case IoUring.IORING_OP_SEND -> "send(" + fd + ", 0x" + Long.toHexString(IoUringSqe.addr(sqes, at)) + ", "
+                    + IoUringSqe.len(sqes, at) + ", " + (IoUringSqe.opFlags(sqes, at) == Socket.MSG_NOSIGNAL ? "MSG_NOSIGNAL" : IoUringSqe.opFlags(sqes, at)) + ")";
+            case IoUring.IORING_OP_READ -> "read(" + fd + ", 0x" + Long.toHexString(IoUringSqe.addr(sqes, at)) + ", " + IoUringSqe.len(sqes, at) + ")";
+            case IoUring.IORING_OP_ASYNC_CANCEL -> "cancel(user_data=0x" + Long.toHexString(IoUringSqe.addr(sqes, at)) + ")";
+            default -> "opcode " + op + "(" + fd + ")";
+        };
+        long userData = IoUringSqe.userData(sqes, at);
+        SUBMITTED.put(userData, call);
+        OUT.println("#   io_uring " + ringFd + " sqe: " + call + "  user_data=0x" + Long.toHexString(userData));
+    }
+
+    static void ioUringEnterWait(int fd, int toSubmit, int minComplete, int flags) {
+        emitRaw("io_uring_enter(" + fd + ", " + toSubmit + ", " + minComplete + ", " + enterFlags(flags) + ",  <unfinished ...>");
+    }
+
+    static void ioUringEnter(int fd, int toSubmit, int minComplete, int flags, long timeoutNanos, int r) {
+        String args = (flags & IoUring.IORING_ENTER_EXT_ARG) != 0
+                ? ", {ts={tv_sec=" + timeoutNanos / 1_000_000_000L + ", tv_nsec=" + timeoutNanos % 1_000_000_000L + "}}, 24)" : ", NULL, 0)";
+        emit(minComplete > 0 ? "<... io_uring_enter resumed>" + args
+                : "io_uring_enter(" + fd + ", " + toSubmit + ", " + minComplete + ", " + enterFlags(flags) + args, r);
+    }
+
+    /** One completion as it is reaped: the request it ends (by its user_data), its result and flags. */
+    static void ioUringCqe(int ringFd, MemorySegment cqes, long at) {
+        long userData = IoUringCqe.userData(cqes, at);
+        int res = IoUringCqe.res(cqes, at);
+        int flags = IoUringCqe.flags(cqes, at);
+        String request = (flags & IoUring.IORING_CQE_F_MORE) != 0 ? SUBMITTED.get(userData) : SUBMITTED.remove(userData);
+        StringBuilder f = new StringBuilder();
+        if ((flags & IoUring.IORING_CQE_F_MORE) != 0) f.append("F_MORE");
+        if ((flags & IoUring.IORING_CQE_F_BUFFER) != 0) f.append(f.isEmpty() ? "" : "|").append("F_BUFFER bid=").append(IoUringCqe.bufferId(flags));
+        if ((flags & IoUring.IORING_CQE_F_SOCK_NONEMPTY) != 0) f.append(f.isEmpty() ? "" : "|").append("F_SOCK_NONEMPTY");
+        OUT.println("#   io_uring " + ringFd + " cqe: " + (request == null ? "?" : request) + " = "
+                + (res >= 0 ? Integer.toString(res) : "-1 " + Errno.describe(-res)) + (f.isEmpty() ? "" : "  [" + f + "]")
+                + "  user_data=0x" + Long.toHexString(userData));
+    }
+
+    private static String setupFlags(int flags) {
+        StringBuilder b = new StringBuilder();
+        String[] names = {"IORING_SETUP_SUBMIT_ALL", "IORING_SETUP_COOP_TASKRUN", "IORING_SETUP_SINGLE_ISSUER", "IORING_SETUP_DEFER_TASKRUN"};
+        int[] bits = {IoUring.IORING_SETUP_SUBMIT_ALL, IoUring.IORING_SETUP_COOP_TASKRUN, IoUring.IORING_SETUP_SINGLE_ISSUER, IoUring.IORING_SETUP_DEFER_TASKRUN};
+        for (int i = 0; i < bits.length; i++) if ((flags & bits[i]) != 0) b.append(b.isEmpty() ? "" : "|").append(names[i]);
+        return b.isEmpty() ? "0" : b.toString();
+    }
+
+    private static String enterFlags(int flags) {
+        String s = (flags & IoUring.IORING_ENTER_GETEVENTS) != 0 ? "IORING_ENTER_GETEVENTS" : "";
+        if ((flags & IoUring.IORING_ENTER_EXT_ARG) != 0) s += (s.isEmpty() ? "" : "|") + "IORING_ENTER_EXT_ARG";
+        return s.isEmpty() ? "0" : s;
+    }
+
     /** A signal the process received, as strace prints it. Called by the CLI's signal handler. */
     public static void signal(String name) {
         if (ENABLED) emitRaw("--- " + name + " {si_signo=" + name + "} ---");

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HeaderProbeTest {
     /** Constant classes whose every public static final int is a C macro of the same name. */
-    private static final List<Class<?>> CONSTANT_CLASSES = List.of(Socket.class, EPoll.class, Unistd.class, Mman.class, Errno.class);
+    private static final List<Class<?>> CONSTANT_CLASSES = List.of(Socket.class, EPoll.class, Unistd.class, Mman.class, Errno.class, IoUring.class);
 
     private static final Map<String, Long> probed = new LinkedHashMap<>();
     private static final Map<Integer, String> cErrnoNames = new LinkedHashMap<>();
@@ -41,6 +41,7 @@ class HeaderProbeTest {
                 #define _GNU_SOURCE
                 #include <errno.h>
                 #include <fcntl.h>
+                #include <linux/io_uring.h>
                 #include <netinet/in.h>
                 #include <netinet/tcp.h>
                 #include <stddef.h>
@@ -50,6 +51,7 @@ class HeaderProbeTest {
                 #include <sys/mman.h>
                 #include <sys/eventfd.h>
                 #include <sys/socket.h>
+                #include <sys/syscall.h>
                 #include <sys/time.h>
                 #include <unistd.h>
                 #define P(name, value) printf("%s %lld\\n", name, (long long) (value))
@@ -72,6 +74,16 @@ class HeaderProbeTest {
                   P("offsetof timeval.tv_sec", offsetof(struct timeval, tv_sec));
                   P("offsetof timeval.tv_usec", offsetof(struct timeval, tv_usec));
                   P("sizeof epoll_event", sizeof(struct epoll_event));
+                """);
+        for (String[] struct : IO_URING_STRUCTS) {
+            c.append("  P(\"sizeof ").append(struct[0]).append("\", sizeof(struct ").append(struct[0]).append("));\n");
+            for (int i = 1; i < struct.length; i++) {
+                c.append("  P(\"offsetof ").append(struct[0]).append('.').append(struct[i]).append("\", offsetof(struct ")
+                        .append(struct[0]).append(", ").append(struct[i]).append("));\n");
+            }
+        }
+        c.append("""
+                  P("offsetof io_uring_buf_ring.tail", offsetof(struct io_uring_buf_ring, tail));
                   P("offsetof epoll_event.events", offsetof(struct epoll_event, events));
                   P("offsetof epoll_event.data", offsetof(struct epoll_event, data));
                   for (int e = 1; e < 134; e++) if (strerrorname_np(e)) printf("errno %d %s\\n", e, strerrorname_np(e));
@@ -101,14 +113,28 @@ class HeaderProbeTest {
         return out;
     }
 
-    private static Map<String, Integer> constants() throws IllegalAccessException {
-        Map<String, Integer> all = new LinkedHashMap<>();
+    /** The io_uring structs and the fields each Java layout names, as {struct, field…}. */
+    private static final String[][] IO_URING_STRUCTS = {
+        {"io_uring_params", "sq_entries", "cq_entries", "flags", "sq_thread_cpu", "sq_thread_idle", "features", "wq_fd",
+            "resv", "sq_off", "cq_off"},
+        {"io_sqring_offsets", "head", "tail", "ring_mask", "ring_entries", "flags", "dropped", "array", "resv1", "resv2"},
+        {"io_cqring_offsets", "head", "tail", "ring_mask", "ring_entries", "overflow", "cqes", "flags", "resv1", "resv2"},
+        {"io_uring_sqe", "opcode", "flags", "ioprio", "fd", "addr2", "addr", "len", "rw_flags", "user_data", "buf_group",
+            "personality", "file_index", "addr3", "__pad2"},
+        {"io_uring_cqe", "user_data", "res", "flags"},
+        {"io_uring_buf", "addr", "len", "bid", "resv"},
+        {"io_uring_buf_reg", "ring_addr", "ring_entries", "bgid", "pad", "resv"},
+    };
+
+    /** Every public static final int or long of the constant classes: each is a C macro or enum constant of that name. */
+    private static Map<String, Long> constants() throws IllegalAccessException {
+        Map<String, Long> all = new LinkedHashMap<>();
         for (Class<?> k : CONSTANT_CLASSES) {
             for (Field f : k.getDeclaredFields()) {
                 int m = f.getModifiers();
-                if (Modifier.isPublic(m) && Modifier.isStatic(m) && Modifier.isFinal(m) && f.getType() == int.class) {
-                    all.put(f.getName(), f.getInt(null));
-                }
+                if (!Modifier.isPublic(m) || !Modifier.isStatic(m) || !Modifier.isFinal(m)) continue;
+                if (f.getType() == int.class) all.put(f.getName(), (long) f.getInt(null));
+                if (f.getType() == long.class) all.put(f.getName(), f.getLong(null));
             }
         }
         return all;
@@ -150,6 +176,18 @@ class HeaderProbeTest {
             assertEquals(12, EpollEvent.SIZE);
             assertEquals(4, EpollEvent.LAYOUT.byteOffset(groupElement("data")));
         }
+    }
+
+    @Test
+    void ioUringLayoutsMatchLinuxIoUringH() {
+        assertStruct("io_uring_params", IoUringParams.LAYOUT, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[0], 1, IO_URING_STRUCTS[0].length));
+        assertStruct("io_sqring_offsets", IoUringParams.SQ_OFFSETS, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[1], 1, IO_URING_STRUCTS[1].length));
+        assertStruct("io_cqring_offsets", IoUringParams.CQ_OFFSETS, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[2], 1, IO_URING_STRUCTS[2].length));
+        assertStruct("io_uring_sqe", IoUringSqe.LAYOUT, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[3], 1, IO_URING_STRUCTS[3].length));
+        assertStruct("io_uring_cqe", IoUringCqe.LAYOUT, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[4], 1, IO_URING_STRUCTS[4].length));
+        assertStruct("io_uring_buf", IoUringBufRing.BUF, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[5], 1, IO_URING_STRUCTS[5].length));
+        assertStruct("io_uring_buf_reg", IoUringBufRing.REG, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[6], 1, IO_URING_STRUCTS[6].length));
+        assertEquals(probed.get("offsetof io_uring_buf_ring.tail"), IoUringBufRing.TAIL_OFFSET);
     }
 
     @Test

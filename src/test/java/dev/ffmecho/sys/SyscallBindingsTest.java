@@ -142,7 +142,7 @@ class SyscallBindingsTest {
     }
 
     /** A listener on 127.0.0.1 and a client connected to it (blocking sockets); closed together. */
-    private static final class ConnectedPair implements AutoCloseable {
+    static final class ConnectedPair implements AutoCloseable {
         final int listener;
         final int client;
         int server = -1;
