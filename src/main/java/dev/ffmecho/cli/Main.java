@@ -4,10 +4,12 @@ import dev.ffmecho.net.NetInit;
 import dev.ffmecho.net.Profile;
 import dev.ffmecho.net.Resolver;
 import dev.ffmecho.net.TCPAddr;
+import dev.ffmecho.loop.Io;
+import dev.ffmecho.loop.IoUnavailableException;
+import dev.ffmecho.loop.Trigger;
 import dev.ffmecho.server.EchoServer;
 import dev.ffmecho.server.EventLoopServer;
 import dev.ffmecho.server.Server;
-import dev.ffmecho.server.Trigger;
 import dev.ffmecho.sys.Errno;
 import dev.ffmecho.sys.Narrator;
 import dev.ffmecho.sys.SyscallException;
@@ -90,18 +92,27 @@ public final class Main {
             out.println("--> binding to " + options.listen());
             out.flush();
         }
+        boolean[] listening = {false};
         try {
             int loops = options.loops() > 0 ? options.loops() : Runtime.getRuntime().availableProcessors();
             Server server = options.mode().equals("eventloop")
                     ? new EventLoopServer(profile, laddr, new EventLoopServer.Tuning(loops,
+                            Io.valueOf(options.io().toUpperCase(java.util.Locale.ROOT)),
                             Trigger.valueOf(options.trigger().toUpperCase(java.util.Locale.ROOT)),
                             EventLoopServer.Acceptor.valueOf(options.accept().toUpperCase(java.util.Locale.ROOT))),
                             options.maxConns(), options.quiet(), out, err)
                     : new EchoServer(profile, mode, laddr, options.maxConns(), options.quiet(), out, err);
             Signals.onTerminate(server::stop);
-            server.serve(bound -> { });
+            server.serve(bound -> listening[0] = true);
             return 0;
+        } catch (IoUnavailableException e) {
+            err.println("ffm-echo: --io " + options.io() + " cannot run here: " + e.getMessage() + "; use --io epoll");
+            return EXIT_BAD_INPUT;
         } catch (SyscallException e) {
+            if (listening[0]) {
+                err.println("ffm-echo: " + e.getMessage());
+                return 1;
+            }
             err.println("ffm-echo: listen " + laddr + ": " + e.getMessage() + hint(e, laddr));
             return EXIT_BAD_INPUT;
         } catch (IOException e) {
@@ -156,8 +167,9 @@ public final class Main {
 
             usage:
               ffm-echo [serve] [--listen [HOST]:PORT] [--profile go1.6|go1.19|go1.23]
-                               [--mode sequential|goroutine|eventloop] [--loops N] [--trigger level|edge]
-                               [--accept reuseport|single] [--procs N] [--max-conns N] [--quiet] [--narrate]
+                               [--mode sequential|goroutine|eventloop] [--loops N] [--io epoll|io_uring]
+                               [--trigger level|edge] [--accept reuseport|single] [--procs N] [--max-conns N]
+                               [--quiet] [--narrate]
               ffm-echo trace-diff ACTUAL [--reference go1.6|NAME|FILE] [--html OUT.html] [--explain] [--side-by-side]
                                  [--normalized] [--concurrent]
               ffm-echo verify [--profile go1.6|go1.19|go1.23] [--mode sequential|goroutine]
@@ -172,9 +184,12 @@ public final class Main {
                                     keep-alive, splice) or go1.23 (eventfd wake-up, TCP_KEEPCNT)
               --mode M              sequential: one connection at a time, the study program (default);
                                     goroutine: a virtual thread per connection, Go's concurrent shape;
-                                    eventloop: N epoll reactor threads, the throughput mode
+                                    eventloop: N event-loop threads, the throughput mode
               --loops N             event-loop threads (eventloop mode; default: the number of CPUs)
-              --trigger T           eventloop: level (default; one read per wakeup) or edge (Go's
+              --io B                eventloop: epoll (default; readiness, then read and write) or
+                                    io_uring (submit and reap: multishot accept and recv, provided
+                                    buffers; Linux 6.0 or newer)
+              --trigger T           eventloop with epoll: level (default; one read per wakeup) or edge (Go's
                                     EPOLLET registration; read until EAGAIN)
               --accept A            eventloop: reuseport (default; a SO_REUSEPORT listener per loop)
                                     or single (loop 0 accepts and deals connections round-robin)
@@ -183,7 +198,8 @@ public final class Main {
               --max-conns N         close new connections at once while N are being served
               --quiet               print neither "--> binding to" nor a "." per connection
               --narrate             print each syscall to stderr as strace shows it, with the Go
-                                    function it mirrors and the native-notes/ file that explains it
+                                    function it mirrors and the native-notes/ file that explains it;
+                                    with io_uring, also each request submitted and completion reaped
               SIGINT/SIGTERM stop accepting, let the connection in progress finish, and exit 0.
 
             trace-diff: compare `strace -f` output of a run with the Go reference; exit 0 when the

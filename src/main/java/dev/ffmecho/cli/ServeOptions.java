@@ -6,10 +6,11 @@ import java.util.List;
  * The {@code serve} command line. Defaults reproduce the study note's traced run:
  * {@code --listen :10020 --profile go1.6 --mode sequential}.
  */
-record ServeOptions(String listen, String profile, String mode, int loops, String trigger, String accept,
+record ServeOptions(String listen, String profile, String mode, int loops, String io, String trigger, String accept,
                     int procs, int maxConns, boolean quiet, boolean narrate) {
     static final String DEFAULT_LISTEN = ":10020";
     /** The eventloop defaults are the faster of each pair as measured (native-notes/13). */
+    static final String DEFAULT_IO = "epoll";
     static final String DEFAULT_TRIGGER = "level";
     static final String DEFAULT_ACCEPT = "reuseport";
 
@@ -19,6 +20,7 @@ record ServeOptions(String listen, String profile, String mode, int loops, Strin
         String mode = "sequential";
         int loops = 0;
         int procs = 0;
+        String io = null;
         String trigger = null;
         String accept = null;
         int maxConns = 0;
@@ -36,7 +38,7 @@ record ServeOptions(String listen, String profile, String mode, int loops, Strin
             switch (name) {
                 case "--quiet", "-q" -> quiet = noValue(name, value);
                 case "--narrate" -> narrate = noValue(name, value);
-                case "--listen", "--profile", "--mode", "--loops", "--trigger", "--accept", "--procs", "--max-conns" -> {
+                case "--listen", "--profile", "--mode", "--loops", "--io", "--trigger", "--accept", "--procs", "--max-conns" -> {
                     if (value == null) {
                         if (i + 1 >= args.size()) throw new UsageException(name + " needs a value; see ffm-echo --help");
                         value = args.get(++i);
@@ -46,6 +48,7 @@ record ServeOptions(String listen, String profile, String mode, int loops, Strin
                         case "--profile" -> profile = oneOf(name, value, "go1.6", "go1.19", "go1.23");
                         case "--mode" -> mode = oneOf(name, value, "sequential", "goroutine", "eventloop");
                         case "--loops" -> loops = positive(name, value, 1024);
+                        case "--io" -> io = oneOf(name, value, "epoll", "io_uring");
                         case "--trigger" -> trigger = oneOf(name, value, "level", "edge");
                         case "--accept" -> accept = oneOf(name, value, "reuseport", "single");
                         case "--procs" -> procs = positive(name, value, 32767); // the JDK scheduler's limit
@@ -54,17 +57,20 @@ record ServeOptions(String listen, String profile, String mode, int loops, Strin
                 }
                 default -> throw new UsageException(arg.startsWith("-")
                         ? "unknown flag " + arg + "; see ffm-echo --help"
-                        : "unexpected argument \"" + arg + "\"; flags are --listen, --profile, --mode, --loops, --trigger, --accept, --procs, --max-conns, --quiet, --narrate");
+                        : "unexpected argument \"" + arg + "\"; flags are --listen, --profile, --mode, --loops, --io, --trigger, --accept, --procs, --max-conns, --quiet, --narrate");
             }
         }
         if (!mode.equals("eventloop")) {
-            String flag = loops != 0 ? "--loops" : trigger != null ? "--trigger" : accept != null ? "--accept" : null;
+            String flag = loops != 0 ? "--loops" : io != null ? "--io" : trigger != null ? "--trigger" : accept != null ? "--accept" : null;
             if (flag != null) throw new UsageException(flag + " applies to --mode eventloop only; drop it or add --mode eventloop");
+        }
+        if (trigger != null && "io_uring".equals(io)) {
+            throw new UsageException("--trigger applies to --io epoll only (io_uring has no readiness to trigger on); drop --trigger");
         }
         if (procs != 0 && !mode.equals("goroutine")) {
             throw new UsageException("--procs applies to --mode goroutine only; drop it or add --mode goroutine");
         }
-        return new ServeOptions(listen, profile, mode, loops, trigger != null ? trigger : DEFAULT_TRIGGER,
+        return new ServeOptions(listen, profile, mode, loops, io != null ? io : DEFAULT_IO, trigger != null ? trigger : DEFAULT_TRIGGER,
                 accept != null ? accept : DEFAULT_ACCEPT, procs, maxConns, quiet, narrate);
     }
 

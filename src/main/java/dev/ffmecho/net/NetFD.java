@@ -44,16 +44,16 @@ final class NetFD {
      * net/sock_posix.go {@code socket} for a stream listener: {@link #sysSocket}, the default
      * options, then {@link #listenStream}. On any failure the fd is closed and the error returned.
      */
-    static NetFD listen(Profile profile, int family, boolean ipv6only, TCPAddr laddr, Netpoller poller, Arena arena)
+    static NetFD listen(Profile profile, int family, TCPAddr laddr, Netpoller poller, boolean reusePort, Arena arena)
             throws SyscallException {
         int s = sysSocket(family, Socket.SOCK_STREAM, Socket.IPPROTO_IP);
         NetFD fd = new NetFD(s, family, poller);
         try {
-            setDefaultSockopts(profile, s, family, ipv6only);
+            setDefaultSockopts(profile, s, family);
             // go1.19 evaluates listenerBacklog() here, as listenStream's argument: its first call
             // reads somaxconn between the socket options and SO_REUSEADDR. go1.6 read it at init.
             int backlog = NetInit.listenerBacklog(profile, poller);
-            fd.listenStream(laddr, backlog, arena);
+            fd.listenStream(laddr, backlog, reusePort, arena);
             return fd;
         } catch (SyscallException | RuntimeException e) {
             fd.closeQuietly();
@@ -72,14 +72,15 @@ final class NetFD {
     }
 
     /**
-     * net/sockopt_linux.go {@code setDefaultSockopts}: IPV6_V6ONLY as asked (its error is ignored,
-     * "some operating systems never admit this option"), then — go1.6 only — SO_BROADCAST 1,
-     * harmless on TCP, which go1.6 set on every socket.
+     * net/sockopt_linux.go {@code setDefaultSockopts}: IPV6_V6ONLY 0 on AF_INET6, dual-stack
+     * ({@code ipv6only} is false for network "tcp"; its error is ignored, "some operating systems
+     * never admit this option"), then — go1.6 only — SO_BROADCAST 1, harmless on TCP, which go1.6
+     * set on every socket.
      */
     @GoFunction(value = "net.setDefaultSockopts", note = "03-listen-socket.md")
-    static void setDefaultSockopts(Profile profile, int s, int family, boolean ipv6only) throws SyscallException {
+    static void setDefaultSockopts(Profile profile, int s, int family) throws SyscallException {
         if (family == Socket.AF_INET6) {
-            Socket.setsockoptInt(s, Socket.IPPROTO_IPV6, Socket.IPV6_V6ONLY, ipv6only ? 1 : 0);
+            Socket.setsockoptInt(s, Socket.IPPROTO_IPV6, Socket.IPV6_V6ONLY, 0);
         }
         if (profile.soBroadcast) {
             Errno.check("setsockopt", Socket.setsockoptInt(s, Socket.SOL_SOCKET, Socket.SO_BROADCAST, 1));
@@ -88,16 +89,18 @@ final class NetFD {
 
     /**
      * net/sock_posix.go {@code listenStream}: SO_REUSEADDR ({@code setDefaultListenerSockopts}),
-     * bind, listen, register with the poller ({@code fd.init}), then getsockname to learn the port.
+     * (for an event loop's listener, SO_REUSEPORT,) bind, listen, register with the poller
+     * ({@code fd.init}, when there is one), then getsockname to learn the port.
      */
     @GoFunction(value = "net.(*netFD).listenStream", note = "03-listen-socket.md")
-    private void listenStream(TCPAddr laddr, int backlog, Arena arena) throws SyscallException {
+    private void listenStream(TCPAddr laddr, int backlog, boolean reusePort, Arena arena) throws SyscallException {
         Errno.check("setsockopt", Socket.setsockoptInt(sysfd, Socket.SOL_SOCKET, Socket.SO_REUSEADDR, 1));
+        if (reusePort) Errno.check("setsockopt", Socket.setsockoptInt(sysfd, Socket.SOL_SOCKET, Socket.SO_REUSEPORT, 1));
         MemorySegment lsa = Sockaddrs.ipToSockaddr(arena, family, laddr.ip(), laddr.port());
         if (lsa == null) throw new SyscallException("bind", Errno.EAFNOSUPPORT);
         Errno.check("bind", Socket.bind(sysfd, lsa));
         Errno.check("listen", Socket.listen(sysfd, backlog));
-        init();
+        if (poller != null) init();
     }
 
     /** Go's {@code netFD.init}: {@code pd.Init} → the netpoller's EPOLL_CTL_ADD. */

@@ -44,7 +44,7 @@ public final class NetInit {
     /** One profile's once-computed values. */
     private static final class State {
         int backlog = -1;
-        boolean[] stack; // {supportsIPv4, supportsIPv6, supportsIPv4map}
+        StackCapabilities stack;
     }
 
     private static final Map<Profile, State> STATES = new EnumMap<>(Profile.class);
@@ -71,15 +71,15 @@ public final class NetInit {
 
     /** Whether an IPv4 TCP socket can be made. */
     static synchronized boolean supportsIPv4(Profile profile) {
-        return stack(profile)[0];
+        return stack(profile).ipv4();
     }
 
     /** Whether one {@code ::} socket can serve IPv4 too (IPv4-mapped addresses): dual-stack listeners. */
     static synchronized boolean supportsIPv4map(Profile profile) {
-        return stack(profile)[2];
+        return stack(profile).ipv4map();
     }
 
-    private static boolean[] stack(Profile profile) {
+    private static StackCapabilities stack(Profile profile) {
         State s = state(profile);
         if (s.stack == null) s.stack = probeStack(profile);
         return s.stack;
@@ -179,13 +179,19 @@ public final class NetInit {
     /**
      * net/ipsock_posix.go {@code probeIPv4Stack} and {@code probeIPv6Stack} (go1.6), or
      * {@code (*ipStackCapabilities).probe} (go1.19), which does the same with sysSocket's flags.
-     * @return {supportsIPv4, supportsIPv6, supportsIPv4map}
      */
-    private static boolean[] probeStack(Profile profile) {
+    private static StackCapabilities probeStack(Profile profile) {
         boolean v4 = probeIPv4Stack(profile);
         boolean[] v6 = probeIPv6Stack(profile);
-        return new boolean[] {v4, v6[0], v6[1]};
+        return new StackCapabilities(v4, v6[1]);
     }
+
+    /**
+     * What the listen path reads of the probes: Go's {@code supportsIPv4} and
+     * {@code supportsIPv4map}. ({@code supportsIPv6}, the IPv6 probe's other result, is read only
+     * by code paths this server never takes; the probe itself runs, as Go's does.)
+     */
+    private record StackCapabilities(boolean ipv4, boolean ipv4map) {}
 
     private static int probeSocket(Profile profile, int family) {
         int flags = profile.probeWithSysSocket ? Socket.SOCK_NONBLOCK | Socket.SOCK_CLOEXEC : 0;

@@ -31,8 +31,16 @@ public final class TCPConn implements AutoCloseable {
      */
     @GoFunction(value = "net.newTCPConn", note = "08-tcp-nodelay.md")
     static TCPConn newTCPConn(Profile profile, NetFD fd, TCPAddr localAddr, TCPAddr remoteAddr) {
-        Socket.setsockoptInt(fd.sysfd(), Socket.SOL_TCP, Socket.TCP_NODELAY, 1);
+        setNoDelay(fd.sysfd());
         return new TCPConn(profile, fd, localAddr, remoteAddr);
+    }
+
+    /**
+     * {@code newTCPConn}'s one option on a socket that is not wrapped in a TCPConn: a connection an
+     * event loop accepted (its error ignored, as in Go).
+     */
+    public static void setNoDelay(int fd) {
+        Socket.setsockoptInt(fd, Socket.SOL_TCP, Socket.TCP_NODELAY, 1);
     }
 
     /** Go's default keep-alive period for accepted conns ({@code defaultTCPKeepAlive}, 15 s). */

@@ -37,12 +37,28 @@ public final class TCPListener implements AutoCloseable {
      * and getsockname.
      */
     public static TCPListener listen(Profile profile, TCPAddr laddr, Netpoller poller) throws SyscallException {
+        return listen(profile, laddr, poller, false);
+    }
+
+    /**
+     * A listener for an event loop, one per loop thread: Go's listen path with SO_REUSEPORT, so
+     * that N loops can each own a listener on the same address and the kernel spreads new
+     * connections across them (socket(7) SO_REUSEPORT, Linux 3.9), and with no netpoller: the loop
+     * waits on it in its own epoll set or io_uring. Not Go's shape — Go has one listener and one
+     * netpoller — but the one that lets each loop accept without handing fds across threads.
+     * Only {@link #sysfd}, {@link #addr} and {@link #close} apply.
+     */
+    public static TCPListener listenReusePort(Profile profile, TCPAddr laddr) throws SyscallException {
+        return listen(profile, laddr, null, true);
+    }
+
+    private static TCPListener listen(Profile profile, TCPAddr laddr, Netpoller poller, boolean reusePort) throws SyscallException {
         NetInit.packageInit(profile);
-        int[] family = favoriteAddrFamily(profile, laddr);
+        int family = favoriteAddrFamily(profile, laddr);
         Arena arena = Arena.ofShared();
         NetFD fd = null;
         try {
-            fd = NetFD.listen(profile, family[0], family[1] != 0, laddr, poller, arena);
+            fd = NetFD.listen(profile, family, laddr, poller, reusePort, arena);
             return new TCPListener(profile, arena, fd);
         } catch (SyscallException | RuntimeException e) {
             if (fd != null) fd.closeQuietly();
@@ -55,15 +71,15 @@ public final class TCPListener implements AutoCloseable {
      * net/ipsock_posix.go {@code favoriteAddrFamily} (go1.6) in "listen" mode for network "tcp":
      * a wildcard address listens dual-stack on AF_INET6 with IPV6_V6ONLY 0 when IPv4-mapped
      * addresses work, or on AF_INET6 anyway when there is no IPv4 at all; otherwise the address's
-     * own family (AF_INET for an absent address), never v6-only.
-     * @return {family, ipv6only ? 1 : 0}
+     * own family (AF_INET for an absent address). Never v6-only: Go asks for that only for network
+     * "tcp6", which this server does not listen on.
      */
-    static int[] favoriteAddrFamily(Profile profile, TCPAddr laddr) {
+    static int favoriteAddrFamily(Profile profile, TCPAddr laddr) {
         // Only a wildcard asks; in go1.19 the asking is what runs the (once-only) stack probe.
         if (laddr.isWildcard() && (NetInit.supportsIPv4map(profile) || !NetInit.supportsIPv4(profile))) {
-            return new int[] {Socket.AF_INET6, 0};
+            return Socket.AF_INET6;
         }
-        return new int[] {laddr.family(), 0};
+        return laddr.family();
     }
 
     /** The address the kernel bound (the real port when 0 was asked for). */

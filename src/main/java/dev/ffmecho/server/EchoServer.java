@@ -4,10 +4,9 @@ import dev.ffmecho.net.Profile;
 import dev.ffmecho.net.TCPAddr;
 import dev.ffmecho.net.TCPConn;
 import dev.ffmecho.net.TCPListener;
+import dev.ffmecho.poll.CopyBuffer;
 import dev.ffmecho.poll.Netpoller;
 import dev.ffmecho.poll.Splice;
-import dev.ffmecho.sys.Mman;
-import dev.ffmecho.sys.SyscallException;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,28 +30,22 @@ import java.util.function.Consumer;
  *       waiting thread holds its poller role, as Go's idle M does.</li>
  * </ul>
  * {@link #stop} may be called from another thread (a signal handler): it stops accepting at once,
- * lets connections in progress finish for {@link #DRAIN_MILLIS}, then shuts them down (SHUT_RDWR),
+ * lets connections in progress finish for {@link Lifecycle#DRAIN_MILLIS}, then shuts them down (SHUT_RDWR),
  * which ends every echo, even one stuck writing to a client that never reads. {@link #serve} then returns normally, with
  * every fd closed and native memory freed.
  */
 public final class EchoServer implements Server {
     public enum Mode { SEQUENTIAL, GOROUTINE }
 
-    /** How long connections in progress may go on after {@link #stop}. */
-    public static final long DRAIN_MILLIS = 2000;
-
     private final Profile profile;
     private final Mode mode;
     private final TCPAddr laddr;
-    private final int maxConns;
-    private final boolean quiet;
-    private final PrintStream out;
-    private final PrintStream err;
+    private final Lifecycle lifecycle;
 
     private final Object lock = new Object();
     private volatile boolean stopping;
     private TCPListener listener;                          // guarded by lock: stop() shuts it down, serve() closes it
-    private final Set<TCPConn> active = new LinkedHashSet<>(); // guarded by lock
+    private final Set<TCPConn> active = new LinkedHashSet<>(); // guarded by lock: what the drain shuts down
     private int handlers;                                  // guarded by lock: goroutine-mode handlers not yet ended
     /** Makes each connection's virtual thread, unnamed (see {@link Handler}); thread-safe. */
     private final ThreadFactory handlerThreads = Thread.ofVirtual().factory();
@@ -62,10 +55,7 @@ public final class EchoServer implements Server {
         this.profile = profile;
         this.mode = mode;
         this.laddr = laddr;
-        this.maxConns = maxConns;
-        this.quiet = quiet;
-        this.out = out;
-        this.err = err;
+        this.lifecycle = new Lifecycle(maxConns, quiet, out, err);
     }
 
     /**
@@ -117,7 +107,7 @@ public final class EchoServer implements Server {
         joinUninterruptibly(main);
         switch (failure.get()) {
             case null -> { }
-            case SyscallException e -> throw e;
+            case IOException e -> throw e;
             case RuntimeException e -> throw e;
             case Error e -> throw e;
             case Throwable t -> throw new IOException(t);
@@ -137,32 +127,20 @@ public final class EchoServer implements Server {
         if (interrupted) Thread.currentThread().interrupt();
     }
 
-    private void acceptLoop(TCPListener ln, MemorySegment buf, Splice splice) throws SyscallException {
+    private void acceptLoop(TCPListener ln, MemorySegment buf, Splice splice) throws IOException {
         AcceptBackoff backoff = new AcceptBackoff();
         while (!stopping) {
             TCPConn conn;
             try {
                 conn = ln.accept();
                 backoff.reset();
-            } catch (SyscallException e) {
+            } catch (IOException e) {
                 if (stopping) return; // woken by stop(): accept4 fails with EINVAL
-                if (AcceptBackoff.isConnectionError(e.errno())) {
-                    // The study program: fmt.Fprintln(os.Stderr, err); continue — the next Accept
-                    // is the next accept4, at once.
-                    err.println("ffm-echo: " + e.getMessage() + "; accepting the next connection");
-                    continue;
-                }
-                if (!AcceptBackoff.isTemporary(e.errno())) throw e;
-                long wait = backoff.next();
-                err.println("ffm-echo: " + e.getMessage() + "; retrying in " + wait + "ms");
-                sleep(wait);
+                long wait = lifecycle.acceptFailed(e, backoff);
+                if (wait > 0) sleep(wait);
                 continue;
             }
             if (!admit(conn)) continue;
-            if (!quiet) {
-                out.print('.');
-                out.flush();
-            }
             if (mode == Mode.SEQUENTIAL) {
                 echo(conn, buf, splice);
             } else {
@@ -174,7 +152,7 @@ public final class EchoServer implements Server {
     /** Registers {@code conn} as active, or closes it when {@code --max-conns} are already served. */
     private boolean admit(TCPConn conn) {
         synchronized (lock) {
-            if (maxConns == 0 || active.size() < maxConns) {
+            if (lifecycle.admit()) {
                 active.add(conn);
                 return true;
             }
@@ -228,10 +206,9 @@ public final class EchoServer implements Server {
 
         private void echoThroughOwnBuffer() {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment mapping = Mman.mapAnonymous(Copy.BUFFER_SIZE);
-                echo(conn, mapping.reinterpret(arena, unused -> Mman.munmap(mapping)), splice);
-            } catch (SyscallException e) {
-                err.println("ffm-echo: connection from " + conn.remoteAddr() + ": " + e.getMessage());
+                echo(conn, CopyBuffer.map(arena, Copy.BUFFER_SIZE), splice);
+            } catch (IOException e) {
+                lifecycle.connectionFailed("from " + conn.remoteAddr(), e);
                 retire(conn);
             }
         }
@@ -241,7 +218,7 @@ public final class EchoServer implements Server {
         try {
             Copy.copy(conn, conn, buf, splice);
         } catch (IOException e) {
-            err.println("ffm-echo: connection from " + conn.remoteAddr() + ": " + e.getMessage());
+            lifecycle.connectionFailed("from " + conn.remoteAddr(), e);
         } finally {
             retire(conn);
         }
@@ -253,13 +230,14 @@ public final class EchoServer implements Server {
             active.remove(conn);
             closeQuietly(conn);
         }
+        lifecycle.released();
     }
 
     private void closeQuietly(TCPConn conn) {
         try {
             conn.close();
-        } catch (SyscallException e) {
-            err.println("ffm-echo: connection from " + conn.remoteAddr() + ": " + e.getMessage());
+        } catch (IOException e) {
+            lifecycle.connectionFailed("from " + conn.remoteAddr(), e);
         }
     }
 
@@ -284,7 +262,7 @@ public final class EchoServer implements Server {
             if (listener != null) listener.shutdown();
         }
         Thread.ofPlatform().daemon().name("ffm-echo-drain").start(() -> {
-            sleep(DRAIN_MILLIS);
+            sleep(Lifecycle.DRAIN_MILLIS);
             synchronized (lock) {
                 for (TCPConn c : active) c.shutdown();
             }

@@ -1,6 +1,8 @@
 package dev.ffmecho.server;
 
 import dev.ffmecho.Tools;
+import dev.ffmecho.loop.Io;
+import dev.ffmecho.loop.Trigger;
 import dev.ffmecho.net.Profile;
 import dev.ffmecho.net.Resolver;
 import org.junit.jupiter.api.AfterEach;
@@ -41,11 +43,14 @@ class ReliabilityTest {
         SEQUENTIAL_GO119(EchoServer.Mode.SEQUENTIAL, Profile.GO1_19, null),
         GOROUTINE_GO16(EchoServer.Mode.GOROUTINE, Profile.GO1_6, null),
         GOROUTINE_GO119(EchoServer.Mode.GOROUTINE, Profile.GO1_19, null),
-        EVENTLOOP_1(null, Profile.GO1_6, new EventLoopServer.Tuning(1, Trigger.LEVEL, EventLoopServer.Acceptor.REUSEPORT)),
-        EVENTLOOP_2(null, Profile.GO1_6, new EventLoopServer.Tuning(2, Trigger.LEVEL, EventLoopServer.Acceptor.REUSEPORT)),
-        EVENTLOOP_1_EDGE(null, Profile.GO1_6, new EventLoopServer.Tuning(1, Trigger.EDGE, EventLoopServer.Acceptor.REUSEPORT)),
-        EVENTLOOP_3_EDGE_SINGLE(null, Profile.GO1_6, new EventLoopServer.Tuning(3, Trigger.EDGE, EventLoopServer.Acceptor.SINGLE)),
-        EVENTLOOP_2_LEVEL_SINGLE(null, Profile.GO1_6, new EventLoopServer.Tuning(2, Trigger.LEVEL, EventLoopServer.Acceptor.SINGLE));
+        EVENTLOOP_1(null, Profile.GO1_6, new EventLoopServer.Tuning(1, Io.EPOLL, Trigger.LEVEL, EventLoopServer.Acceptor.REUSEPORT)),
+        EVENTLOOP_2(null, Profile.GO1_6, new EventLoopServer.Tuning(2, Io.EPOLL, Trigger.LEVEL, EventLoopServer.Acceptor.REUSEPORT)),
+        EVENTLOOP_1_EDGE(null, Profile.GO1_6, new EventLoopServer.Tuning(1, Io.EPOLL, Trigger.EDGE, EventLoopServer.Acceptor.REUSEPORT)),
+        EVENTLOOP_3_EDGE_SINGLE(null, Profile.GO1_6, new EventLoopServer.Tuning(3, Io.EPOLL, Trigger.EDGE, EventLoopServer.Acceptor.SINGLE)),
+        EVENTLOOP_2_LEVEL_SINGLE(null, Profile.GO1_6, new EventLoopServer.Tuning(2, Io.EPOLL, Trigger.LEVEL, EventLoopServer.Acceptor.SINGLE)),
+        IO_URING_1(null, Profile.GO1_6, new EventLoopServer.Tuning(1, Io.IO_URING, Trigger.LEVEL, EventLoopServer.Acceptor.REUSEPORT)),
+        IO_URING_2(null, Profile.GO1_6, new EventLoopServer.Tuning(2, Io.IO_URING, Trigger.LEVEL, EventLoopServer.Acceptor.REUSEPORT)),
+        IO_URING_3_SINGLE(null, Profile.GO1_6, new EventLoopServer.Tuning(3, Io.IO_URING, Trigger.LEVEL, EventLoopServer.Acceptor.SINGLE));
 
         final EchoServer.Mode mode; // null: the event loop
         final Profile profile;
@@ -129,7 +134,7 @@ class ReliabilityTest {
 
     @ParameterizedTest
     @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "GOROUTINE_GO119", "EVENTLOOP_1", "EVENTLOOP_2", "EVENTLOOP_1_EDGE",
-            "EVENTLOOP_3_EDGE_SINGLE", "EVENTLOOP_2_LEVEL_SINGLE"})
+            "EVENTLOOP_3_EDGE_SINGLE", "EVENTLOOP_2_LEVEL_SINGLE", "IO_URING_1", "IO_URING_2", "IO_URING_3_SINGLE"})
     void fiftyConcurrentConnectionsOf4MiBEachAreChecksummed(Setup setup) throws Exception {
         int port = start(setup);
         streamConcurrently(port, 50, 4L << 20);
@@ -139,7 +144,7 @@ class ReliabilityTest {
     /** The event loop's bar: 200 clients at once, random write sizes, each echo byte-exact. */
     @ParameterizedTest
     @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "EVENTLOOP_1", "EVENTLOOP_2", "EVENTLOOP_1_EDGE",
-            "EVENTLOOP_3_EDGE_SINGLE", "EVENTLOOP_2_LEVEL_SINGLE"})
+            "EVENTLOOP_3_EDGE_SINGLE", "EVENTLOOP_2_LEVEL_SINGLE", "IO_URING_1", "IO_URING_3_SINGLE"})
     void twoHundredConcurrentClientsAreEachEchoedByteExact(Setup setup) throws Exception {
         int port = start(setup);
         streamConcurrently(port, 200, 512L << 10);
@@ -149,7 +154,7 @@ class ReliabilityTest {
     /** 2 000 connections open at once, each echoed while all the others stay open. */
     @ParameterizedTest
     @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "EVENTLOOP_1", "EVENTLOOP_1_EDGE", "EVENTLOOP_3_EDGE_SINGLE",
-            "EVENTLOOP_2_LEVEL_SINGLE"})
+            "EVENTLOOP_2_LEVEL_SINGLE", "IO_URING_1"})
     void twoThousandOpenConnectionsAreAllServed(Setup setup) throws Exception {
         int port = start(setup);
         List<Socket> open = new ArrayList<>();
@@ -175,7 +180,7 @@ class ReliabilityTest {
      * answered while it streams (the loop serves every ready connection per turn, not one to its end).
      */
     @ParameterizedTest
-    @EnumSource(value = Setup.class, names = {"EVENTLOOP_1", "EVENTLOOP_1_EDGE"})
+    @EnumSource(value = Setup.class, names = {"EVENTLOOP_1", "EVENTLOOP_1_EDGE", "IO_URING_1"})
     void aFirehoseClientDoesNotStarveAnotherOnTheSameLoop(Setup setup) throws Exception {
         int port = start(setup);
         CompletableFuture<Boolean> firehose = CompletableFuture.supplyAsync(() -> {
@@ -241,7 +246,7 @@ class ReliabilityTest {
         while (stderr.toString().isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
         List<String> lines = stderr.toString().lines().toList();
         assertEquals(1, lines.size(), "reported once: " + lines);
-        assertTrue(lines.get(0).matches("ffm-echo: connection (from .*|fd \\d+ \\(loop \\d+\\)): (read|write|splice): (ECONNRESET|EPIPE) .*"), lines.get(0));
+        assertTrue(lines.get(0).matches("ffm-echo: connection (from .*|fd \\d+ \\(loop \\d+\\)): (read|write|splice|recv|send): (ECONNRESET|EPIPE) .*"), lines.get(0));
     }
 
     /** EOF in the middle of what the client meant as a message: what arrived is echoed, then the conn closes. */
@@ -294,7 +299,7 @@ class ReliabilityTest {
      */
     @ParameterizedTest
     @EnumSource(value = Setup.class, names = {"GOROUTINE_GO16", "GOROUTINE_GO119", "EVENTLOOP_1", "EVENTLOOP_2", "EVENTLOOP_1_EDGE",
-            "EVENTLOOP_3_EDGE_SINGLE", "EVENTLOOP_2_LEVEL_SINGLE"})
+            "EVENTLOOP_3_EDGE_SINGLE", "EVENTLOOP_2_LEVEL_SINGLE", "IO_URING_1", "IO_URING_2"})
     void aSlowReaderIsBackpressuredWhileOthersAreServed(Setup setup) throws Exception {
         int port = start(setup);
         long total = 64L << 20;

@@ -1,11 +1,10 @@
 package dev.ffmecho.jmh;
 
-import dev.ffmecho.server.EchoConnections;
-import dev.ffmecho.server.Trigger;
-import dev.ffmecho.sys.EPoll;
-import dev.ffmecho.sys.EpollEvent;
+import dev.ffmecho.loop.Backend;
+import dev.ffmecho.loop.EventLoop;
+import dev.ffmecho.loop.Io;
+import dev.ffmecho.loop.Trigger;
 import dev.ffmecho.sys.Errno;
-import dev.ffmecho.sys.SyscallException;
 import dev.ffmecho.sys.Unistd;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,25 +19,26 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The event loop's per-message path, as {@code EventLoopServer}'s loop runs it, on one connection:
- * a client writes 64 bytes into end {@code a} of a socketpair, the loop polls once
- * ({@code epoll_wait(epfd, events, 16, 0)}), serves deferred connections, hands each event to
- * {@link EchoConnections#onEvent} (which reads the 64 bytes from {@code b} and writes them back —
- * edge-triggered, the short read ends the turn as it would after EAGAIN), and the client reads
- * the echo from {@code a}.
+ * The event loop's per-message path, as an {@code EventLoop} runs it, on one connection: a client
+ * writes 64 bytes into end {@code a} of a socketpair, the loop's backend takes its turns until the
+ * echo has gone out of end {@code b}, and the client reads it back from {@code a}.
+ * <ul>
+ *   <li>epoll ({@code EPOLL_LEVEL}, {@code EPOLL_EDGE}): one turn — {@code epoll_wait(…, 0)}, then
+ *       read and write (edge-triggered, the short read ends the turn as EAGAIN would).</li>
+ *   <li>io_uring: two turns — the first waits for the multishot recv's completion and prepares the
+ *       send, the second submits it and reaps its completion. A loop serving many connections
+ *       carries the sends of one turn in the next turn's wait; one connection in ping-pong cannot.</li>
+ * </ul>
  *
- * <p>Everything is the product's code: {@code sys.Unistd}/{@code sys.EPoll} for the client side
- * too. {@code b} is non-blocking as an accepted connection is; {@code a} blocks. Run with
- * {@code -prof gc}: the path must allocate nothing ({@code gc.alloc.rate.norm} ≈ 0 B/op).
- *
- * <p>{@link EchoConnections#add} sets TCP_NODELAY, which fails with EOPNOTSUPP on an AF_UNIX
- * socket; add() ignores that result, as it is meant to.
+ * <p>Everything is the product's code: {@code sys.Unistd} for the client side too. {@code b} is
+ * non-blocking as an accepted connection is; {@code a} blocks. Run with {@code -prof gc}: the path
+ * must allocate nothing ({@code gc.alloc.rate.norm} ≈ 0 B/op).
  */
 @BenchmarkMode(Mode.AverageTime)
 @Fork(jvmArgsAppend = "--enable-native-access=ALL-UNNAMED") // the forked JVM runs from the class path: no manifest
@@ -46,32 +46,56 @@ import java.util.concurrent.atomic.AtomicInteger;
 @State(Scope.Thread)
 public class EventLoopBench {
     static final int SIZE = 64;
-    static final int MAX_EVENTS = 16;
 
-    @Param({"LEVEL", "EDGE"})
-    public Trigger trigger;
+    /** The backend and, for epoll, its trigger. */
+    public enum Backing {
+        EPOLL_LEVEL(Io.EPOLL, Trigger.LEVEL, 1),
+        EPOLL_EDGE(Io.EPOLL, Trigger.EDGE, 1),
+        IO_URING(Io.IO_URING, Trigger.LEVEL, 2);
+
+        final Io io;
+        final Trigger trigger;
+        final int turns;
+
+        Backing(Io io, Trigger trigger, int turns) {
+            this.io = io;
+            this.trigger = trigger;
+            this.turns = turns;
+        }
+    }
+
+    @Param({"EPOLL_LEVEL", "EPOLL_EDGE", "IO_URING"})
+    public Backing backing;
 
     private Arena arena;
     private int a;
-    private int b;
-    private int epfd;
-    private EchoConnections conns;
-    private MemorySegment events;
+    private int wakeFd;
+    private Backend backend;
+    private final Unexpected events = new Unexpected();
     private MemorySegment out;
     private MemorySegment in;
 
+    /** The backend's reports: a benchmark connection must never fail, nor close before the tear-down. */
+    private static final class Unexpected implements Backend.Events {
+        boolean tearingDown;
+        @Override public void accepted(int fd) { throw new IllegalStateException("no listener here"); }
+        @Override public boolean acceptFailed(int errno) { throw new IllegalStateException("no listener here"); }
+        @Override public void woken() { }
+        @Override public void failed(int fd, String call, int errno) { throw new IllegalStateException(call + ": errno " + errno); }
+        @Override public void closed(int fd) { if (!tearingDown) throw new IllegalStateException("the connection closed"); }
+    }
+
     @Setup(Level.Trial)
-    public void open() throws SyscallException {
+    public void open() throws IOException {
         arena = Arena.ofConfined();
         int[] fds = SocketPair.open(SocketPair.SOCK_CLOEXEC);
         a = fds[0];
-        b = fds[1];
+        int b = fds[1];
         int flags = Errno.check("fcntl", Unistd.fcntl(b, Unistd.F_GETFL, 0));
         Errno.check("fcntl", Unistd.fcntl(b, Unistd.F_SETFL, flags | Unistd.O_NONBLOCK));
-        epfd = Errno.check("epoll_create1", EPoll.create1(EPoll.EPOLL_CLOEXEC));
-        conns = new EchoConnections(arena, epfd, trigger, new AtomicInteger(), System.err, "jmh");
-        conns.add(b);
-        events = EpollEvent.allocateArray(arena, MAX_EVENTS);
+        wakeFd = Errno.check("eventfd2", Unistd.eventfd(0, Unistd.EFD_CLOEXEC | Unistd.EFD_NONBLOCK));
+        backend = EventLoop.newBackend(backing.io, backing.trigger, wakeFd, events);
+        backend.add(b);
         out = arena.allocate(SIZE);
         out.fill((byte) 'x');
         in = arena.allocate(SIZE);
@@ -79,24 +103,19 @@ public class EventLoopBench {
 
     @TearDown(Level.Trial)
     public void close() {
-        conns.closeAll();
+        events.tearingDown = true;
+        backend.close();
         Unistd.close(a);
-        Unistd.close(epfd);
+        Unistd.close(wakeFd);
         arena.close();
     }
 
     @Benchmark
-    public long eventLoopPerMessage() throws SyscallException {
+    public long eventLoopPerMessage() throws IOException {
         long w = Unistd.write(a, out, SIZE);
         if (w != SIZE) throw new IllegalStateException("client write returned " + w);
-        // One turn of EventLoopServer.Loop.run: poll without blocking, deferred first, then the batch.
-        int n = Errno.check("epoll_wait", EPoll.wait(epfd, events, MAX_EVENTS, 0));
-        conns.serveDeferred();
-        for (int i = 0; i < n; i++) {
-            int fd = (int) EpollEvent.data(events, i);
-            if (conns.owns(fd)) conns.onEvent(fd, EpollEvent.events(events, i));
-        }
-        if (n == 0) throw new IllegalStateException("epoll_wait saw nothing: the echo would never come");
+        backend.poll(1000); // waits for the message (at once for epoll: it is already there)
+        for (int t = 1; t < backing.turns; t++) backend.poll(0);
         long r = Unistd.read(a, in, SIZE);
         if (r != SIZE) throw new IllegalStateException("client read returned " + r);
         return r;

@@ -1,4 +1,4 @@
-package dev.ffmecho.server;
+package dev.ffmecho.loop;
 
 /**
  * How an event loop registers its connections with epoll ({@code --trigger}), and what each one

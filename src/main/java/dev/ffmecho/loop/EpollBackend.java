@@ -1,89 +1,146 @@
-package dev.ffmecho.server;
+package dev.ffmecho.loop;
 
 import dev.ffmecho.sys.EPoll;
 import dev.ffmecho.sys.EpollEvent;
 import dev.ffmecho.sys.Errno;
+import dev.ffmecho.sys.RawSockaddrAny;
 import dev.ffmecho.sys.Socket;
 import dev.ffmecho.sys.SyscallException;
 import dev.ffmecho.sys.Unistd;
 
-import java.io.PrintStream;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The connections one event-loop thread owns, and the per-message path of {@code --mode eventloop}:
- * read what a connection sent into the loop's buffer, write it straight back.
+ * The epoll backend, shaped like redis' ae_epoll.c: one epoll fd per loop, an epoll_wait per turn,
+ * and the per-message path — read what a connection sent into the loop's buffer, write it straight
+ * back.
  *
  * <p>On a partial write only the unsent bytes are kept (in a buffer allocated for that connection —
  * the one allocation of the data path, and only under backpressure) and the connection is not read
  * again until they are flushed: never unbounded buffering. Per-connection state is three entries in
  * arrays indexed by fd (6 bytes with compressed references), so an idle connection costs the
  * kernel's socket and little else here, and a message costs no allocation at all.
- *
- * <p>Confined to its loop's thread, like the arena that holds its read buffer.
  */
-public final class EchoConnections {
+final class EpollBackend implements Backend {
     /** One read per wakeup takes at most this much: 64 KiB, a loopback TCP segment's worth. */
-    public static final int READ_BUFFER = 64 * 1024;
+    static final int READ_BUFFER = 64 * 1024;
     /**
      * Edge-triggered, a connection is read until EAGAIN — but at most this many times per turn, so a
      * client that keeps its socket full cannot starve the others (Netty's maxMessagesPerRead is 16
      * too). A connection cut short is deferred: served again after the next non-blocking poll.
      */
     static final int MAX_READS_PER_TURN = 16;
+    /** epoll_wait's batch: events beyond it wait for the next turn (level-triggered, or still pending). */
+    static final int MAX_EVENTS = 512;
+    /** Initial length of the fd-indexed arrays; they double when an fd does not fit. */
+    private static final int INITIAL_FDS = 1024;
+    /** Initial room for connections deferred in one turn; doubles as needed. */
+    private static final int INITIAL_DEFERRED = 64;
 
-    private final int epfd;
     private final Trigger trigger;
-    private final AtomicInteger active;
-    private final PrintStream err;
-    private final String owner;
-    private final MemorySegment buf;
-    private final MemorySegment ctl;
-    /** setsockopt's {@code int 1}, made once rather than per connection. */
-    private final MemorySegment on;
+    private final Events events;
+    private final int wakeFd;
+    private final int epfd;
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment buf = arena.allocate(READ_BUFFER);
+    private final MemorySegment ctl = EpollEvent.allocate(arena);
+    private final MemorySegment ready = EpollEvent.allocateArray(arena, MAX_EVENTS);
+    private final MemorySegment drained = arena.allocate(JAVA_LONG);
+    private final RawSockaddrAny peer = new RawSockaddrAny(arena);
     private final int readInterest;
+    private int listenFd = -1;
 
     // Indexed by fd: whether it is ours, and its unsent bytes if a write was partial (else null).
-    private boolean[] open = new boolean[1024];
-    private Unsent[] pending = new Unsent[1024];
+    private boolean[] open = new boolean[INITIAL_FDS];
+    private Unsent[] pending = new Unsent[INITIAL_FDS];
     private int count;
     /** What the last read(2) returned: a short read ends an edge-triggered turn. */
     private long lastRead;
     // Edge-triggered connections cut short at MAX_READS_PER_TURN, to serve again next turn.
-    private boolean[] deferredFlag = new boolean[1024];
-    private int[] deferred = new int[64];
+    private boolean[] deferredFlag = new boolean[INITIAL_FDS];
+    private int[] deferred = new int[INITIAL_DEFERRED];
     private int deferredCount;
-    private int[] turn = new int[64];
+    private int[] turn = new int[INITIAL_DEFERRED];
 
-    /**
-     * @param arena  the loop's arena: holds the read buffer and the epoll_ctl argument
-     * @param active connections open across every loop, for {@code --max-conns}
-     * @param owner  names the loop in error reports, e.g. "loop 0"
-     */
-    public EchoConnections(Arena arena, int epfd, Trigger trigger, AtomicInteger active, PrintStream err, String owner) {
-        this.epfd = epfd;
+    /** @param wakeFd the loop's eventfd, watched for {@link Events#woken} */
+    EpollBackend(Trigger trigger, int wakeFd, Events events) throws SyscallException {
         this.trigger = trigger;
-        this.active = active;
-        this.err = err;
-        this.owner = owner;
-        this.buf = arena.allocate(READ_BUFFER);
-        this.ctl = EpollEvent.allocate(arena);
-        this.on = arena.allocateFrom(JAVA_INT, 1);
+        this.events = events;
+        this.wakeFd = wakeFd;
         this.readInterest = trigger == Trigger.EDGE
                 ? EPoll.EPOLLIN | EPoll.EPOLLOUT | EPoll.EPOLLRDHUP | EPoll.EPOLLET
                 : EPoll.EPOLLIN | EPoll.EPOLLRDHUP;
+        int fd = EPoll.create1(EPoll.EPOLL_CLOEXEC);
+        if (fd < 0) {
+            arena.close();
+            throw new SyscallException("epoll_create1", -fd);
+        }
+        this.epfd = fd;
+        try {
+            register(EPoll.EPOLL_CTL_ADD, wakeFd, EPoll.EPOLLIN);
+        } catch (SyscallException e) {
+            close();
+            throw e;
+        }
     }
 
-    /** Takes a freshly accepted, non-blocking connection: TCP_NODELAY as Go's newTCPConn, then into the epoll set. */
+    @Override
+    public void armAccept(int fd) throws SyscallException {
+        listenFd = fd;
+        register(EPoll.EPOLL_CTL_ADD, fd, EPoll.EPOLLIN);
+    }
+
+    @Override
+    public void disarmAccept(int fd) throws SyscallException {
+        register(EPoll.EPOLL_CTL_DEL, fd, 0);
+        listenFd = -1;
+    }
+
+    @Override
+    public void poll(int timeoutMillis) throws IOException {
+        int n = EPoll.wait(epfd, ready, MAX_EVENTS, timeoutMillis);
+        if (n == -Errno.EINTR) return;
+        Errno.check("epoll_wait", n);
+        serveDeferred();
+        for (int i = 0; i < n; i++) {
+            int fd = (int) EpollEvent.data(ready, i);
+            if (fd == wakeFd) {
+                Unistd.read(wakeFd, drained, JAVA_LONG.byteSize());
+                events.woken();
+            } else if (fd == listenFd) {
+                acceptAll();
+            } else if (owns(fd)) {
+                onEvent(fd, EpollEvent.events(ready, i));
+            }
+        }
+    }
+
+    /** accept4 until EAGAIN: level-triggered, but one wakeup may stand for many connections. */
+    private void acceptAll() throws IOException {
+        while (listenFd >= 0) {
+            int fd = Socket.accept4(listenFd, peer, Socket.SOCK_NONBLOCK | Socket.SOCK_CLOEXEC);
+            if (fd == -Errno.EAGAIN) return;
+            if (fd == -Errno.EINTR || fd == -Errno.ECONNABORTED) continue;
+            if (fd < 0) {
+                // Paused (out of fds): the listener stays readable (level-triggered), so the loop
+                // takes it out of the epoll set for the back-off while connections are served.
+                if (!events.acceptFailed(-fd)) return;
+                continue;
+            }
+            events.accepted(fd);
+        }
+    }
+
+    /** Takes a freshly accepted, non-blocking connection into the epoll set. */
+    @Override
     public void add(int fd) throws SyscallException {
+        grow(fd);
         try {
-            Socket.setsockopt(fd, Socket.SOL_TCP, Socket.TCP_NODELAY, on);
-            grow(fd);
             register(EPoll.EPOLL_CTL_ADD, fd, readInterest);
         } catch (SyscallException e) {
             Unistd.close(fd);
@@ -91,32 +148,31 @@ public final class EchoConnections {
         }
         open[fd] = true;
         count++;
-        active.incrementAndGet();
     }
 
     /** Whether {@code fd} is a connection of this loop (an event for a closed fd may still be in the batch). */
-    public boolean owns(int fd) {
+    private boolean owns(int fd) {
         return fd < open.length && open[fd];
     }
 
-    /** Connections open on this loop. */
-    public int count() {
+    @Override
+    public int connections() {
         return count;
     }
 
     /** What epoll reported for connection {@code fd}: flush, echo, or close it. */
-    public void onEvent(int fd, int events) throws SyscallException {
+    private void onEvent(int fd, int mask) throws SyscallException {
         // Edge-triggered, a turn reads until EAGAIN — or until a short read, which on a TCP socket
         // means the receive queue is empty now, so data that comes later raises a new edge (nginx's
         // ngx_unix_recv stops there too). Not when the peer's close may be among the edges: one
         // reported now (RDHUP/HUP/ERR), or one that came while unsent bytes kept us from reading
         // (those events were not acted on): then read on to EOF.
-        boolean untilEagain = (events & (EPoll.EPOLLRDHUP | EPoll.EPOLLHUP | EPoll.EPOLLERR)) != 0;
+        boolean untilEagain = (mask & (EPoll.EPOLLRDHUP | EPoll.EPOLLHUP | EPoll.EPOLLERR)) != 0;
         if (pending[fd] != null) {
-            if ((events & (EPoll.EPOLLOUT | EPoll.EPOLLERR | EPoll.EPOLLHUP)) == 0 || !flush(fd)) return;
+            if ((mask & (EPoll.EPOLLOUT | EPoll.EPOLLERR | EPoll.EPOLLHUP)) == 0 || !flush(fd)) return;
             if (trigger == Trigger.LEVEL) return; // flushed; EPOLLIN is back in the interest set
             untilEagain = true;
-        } else if (trigger == Trigger.EDGE && (events & (EPoll.EPOLLIN | EPoll.EPOLLRDHUP | EPoll.EPOLLHUP | EPoll.EPOLLERR)) == 0) {
+        } else if (trigger == Trigger.EDGE && (mask & (EPoll.EPOLLIN | EPoll.EPOLLRDHUP | EPoll.EPOLLHUP | EPoll.EPOLLERR)) == 0) {
             return; // a bare EPOLLOUT edge with nothing unsent: nothing to do
         }
         if (trigger == Trigger.LEVEL) {
@@ -133,12 +189,13 @@ public final class EchoConnections {
     }
 
     /** Whether some connection still has input to read this turn: the loop's next epoll_wait must not block. */
-    public boolean hasDeferred() {
+    @Override
+    public boolean busy() {
         return deferredCount > 0;
     }
 
     /** Gives each deferred connection its next turn (after the loop has polled, so everyone got theirs). */
-    public void serveDeferred() throws SyscallException {
+    private void serveDeferred() throws SyscallException {
         int[] now = deferred;
         int n = deferredCount;
         deferred = turn;
@@ -229,30 +286,38 @@ public final class EchoConnections {
     }
 
     /** close(2) also takes the fd out of the epoll set: nothing else refers to its open file. */
-    public void close(int fd) {
+    private void close(int fd) {
         freePending(fd);
         open[fd] = false;
         Unistd.close(fd);
         count--;
-        active.decrementAndGet();
+        events.closed(fd);
     }
 
-    /** Closes every connection of this loop: the end of a drain. */
-    public void closeAll() {
+    /** Closes every connection of this loop: the drain's deadline. */
+    @Override
+    public void endConnections() {
         for (int fd = 0; fd < open.length; fd++) if (open[fd]) close(fd);
+    }
+
+    @Override
+    public void close() {
+        endConnections();
+        if (epfd >= 0) Unistd.close(epfd);
+        arena.close();
     }
 
     /**
      * epoll_ctl on the loop's epoll fd, data = the fd, with the event struct this object owns: for
      * its connections and for the loop's listener and wake-up fd alike.
      */
-    void register(int op, int fd, int events) throws SyscallException {
+    private void register(int op, int fd, int events) throws SyscallException {
         EpollEvent.set(ctl, events, fd);
         Errno.check("epoll_ctl", EPoll.ctl(epfd, op, fd, ctl));
     }
 
     private void report(int fd, String call, long r) {
-        err.println("ffm-echo: connection fd " + fd + " (" + owner + "): " + new SyscallException(call, (int) -r).getMessage());
+        events.failed(fd, call, (int) -r);
     }
 
     private void freePending(int fd) {
