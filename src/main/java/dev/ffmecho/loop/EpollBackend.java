@@ -127,10 +127,11 @@ final class EpollBackend implements Backend {
             if (fd == -Errno.EAGAIN) return;
             if (fd == -Errno.EINTR || fd == -Errno.ECONNABORTED) continue;
             if (fd < 0) {
-                // Paused (out of fds): the listener stays readable (level-triggered), so the loop
-                // takes it out of the epoll set for the back-off while connections are served.
-                if (!events.acceptFailed(-fd)) return;
-                continue;
+                if (events.acceptFailed(-fd)) continue;
+                // Paused (out of fds): the listener stays readable (level-triggered), so it leaves
+                // the epoll set for the back-off while connections are served; the loop arms it again.
+                disarmAccept(listenFd);
+                return;
             }
             events.accepted(fd);
         }

@@ -192,7 +192,10 @@ public final class EventLoop implements Runnable {
 
         @Override
         public boolean acceptFailed(int errno) throws IOException {
-            if (stopping) return false;
+            if (stopping) {
+                acceptArmed = false; // the listener was shut down under it: accepting is over
+                return false;
+            }
             long pause = dispatcher.acceptFailed(EventLoop.this, new SyscallException("accept4", errno));
             if (pause == 0) return true;
             acceptArmed = false;

@@ -37,10 +37,13 @@ class LeakIT {
     record Usage(int fds, int threads, long otherKB) {}
 
     @ParameterizedTest
-    @ValueSource(strings = {"sequential", "goroutine", "eventloop"})
+    @ValueSource(strings = {"sequential", "goroutine", "eventloop", "eventloop --io io_uring"})
     void aHundredThousandConnectionsLeaveNoFdThreadOrNativeMemoryBehind(String mode) throws Exception {
         int port = Jar.freePort();
-        List<String> cmd = new ArrayList<>(Jar.command("--mode", mode, "--listen", "127.0.0.1:" + port, "--quiet"));
+        List<String> args = new ArrayList<>(List.of("--mode"));
+        args.addAll(List.of(mode.split(" ")));
+        args.addAll(List.of("--listen", "127.0.0.1:" + port, "--quiet"));
+        List<String> cmd = new ArrayList<>(Jar.command(args.toArray(String[]::new)));
         cmd.add(1, "-XX:NativeMemoryTracking=summary");
         Process server = new ProcessBuilder(cmd).redirectError(dir.resolve("stderr.txt").toFile())
                 .redirectOutput(dir.resolve("stdout.txt").toFile()).start();

@@ -27,11 +27,13 @@ class ResourceLimitsIT {
     Path dir;
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"goroutine", "eventloop"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"goroutine", "eventloop", "eventloop --io io_uring"})
     void emfileBacksOffKeepsServingAndAcceptsAgainWhenFdsFreeUp(String mode) throws Exception {
         int port = Jar.freePort();
-        List<String> args = new ArrayList<>(List.of("--mode", mode, "--listen", "127.0.0.1:" + port, "--quiet"));
-        if (mode.equals("eventloop")) args.addAll(List.of("--loops", "1")); // one loop: one back-off sequence
+        List<String> args = new ArrayList<>(List.of("--mode"));
+        args.addAll(List.of(mode.split(" ")));
+        args.addAll(List.of("--listen", "127.0.0.1:" + port, "--quiet"));
+        if (mode.startsWith("eventloop")) args.addAll(List.of("--loops", "1")); // one loop: one back-off sequence
         String command = "ulimit -n " + FD_LIMIT + " && exec " + String.join(" ", Jar.command(args.toArray(String[]::new)));
         Path stderr = dir.resolve("stderr.txt");
         Process server = new ProcessBuilder("bash", "-c", command).redirectError(stderr.toFile()).start();
