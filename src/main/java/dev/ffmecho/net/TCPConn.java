@@ -39,6 +39,7 @@ public final class TCPConn implements AutoCloseable {
      * {@code newTCPConn}'s one option on a socket that is not wrapped in a TCPConn: a connection an
      * event loop accepted (its error ignored, as in Go).
      */
+    @GoFunction(value = "net.newTCPConn", note = "08-tcp-nodelay.md")
     public static void setNoDelay(int fd) {
         Socket.setsockoptInt(fd, Socket.SOL_TCP, Socket.TCP_NODELAY, 1);
     }

@@ -32,6 +32,9 @@ class CliIT {
             "--listen :99999|port 99999 out of range",
             "--listen nohost:1|unknown host \"nohost\"",
             "--frobnicate|unknown flag --frobnicate",
+            "--io io_uring|--io applies to --mode eventloop only",
+            "--mode eventloop --io kqueue|--io kqueue is not one of epoll, io_uring",
+            "--mode eventloop --io io_uring --trigger edge|--trigger applies to --io epoll only",
     })
     void badInputExits2WithOneLine(String args, String expected) throws Exception {
         assertOneLineError(Jar.run(Jar.command(args.split(" "))), expected);
@@ -72,6 +75,54 @@ class CliIT {
         try (InputStream out = server.getInputStream()) {
             assertEquals("--> binding to :" + port + "\n.", new String(out.readAllBytes()));
         }
+    }
+
+    /**
+     * Where io_uring is refused (kernel.io_uring_disabled, a seccomp filter: io_uring_setup fails
+     * with EPERM; simulated here with strace's fault injection), one line names the cause and the
+     * fix, and nothing listens.
+     */
+    @Test
+    void ioUringRefusedByTheKernelIsOneLineNamingTheCauseAndTheFix() throws Exception {
+        String strace = dev.ffmecho.Tools.require("strace", "make io_uring_setup fail as a disabled kernel would");
+        List<String> cmd = new java.util.ArrayList<>(List.of(strace, "-f", "-o", "/dev/null", "-e", "inject=io_uring_setup:error=EPERM"));
+        cmd.addAll(Jar.command("--mode", "eventloop", "--io", "io_uring", "--listen", "127.0.0.1:" + Jar.freePort(), "--quiet"));
+        Jar.Result r = Jar.run(cmd);
+        assertOneLineError(r, "--io io_uring cannot run here: io_uring_setup: EPERM (Operation not permitted): io_uring is disabled");
+        assertTrue(r.stderr().trim().endsWith("; use --io epoll"), r.stderr());
+    }
+
+    /**
+     * {@code --narrate} with io_uring: besides the syscalls, each request submitted and each
+     * completion reaped, one line each, so a message can be followed through the ring.
+     */
+    @Test
+    void narrateFollowsAMessageThroughTheRing() throws Exception {
+        int port = Jar.freePort();
+        Path err = Files.createTempFile("narrate", ".txt");
+        Process server = new ProcessBuilder(Jar.command("--mode", "eventloop", "--io", "io_uring", "--loops", "1", "--narrate",
+                "--quiet", "--listen", "127.0.0.1:" + port)).redirectError(err.toFile()).start();
+        try {
+            awaitListening(port);
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.getOutputStream().write("hi".getBytes());
+                s.shutdownOutput();
+                assertArrayEquals("hi".getBytes(), s.getInputStream().readAllBytes());
+            }
+        } finally {
+            server.toHandle().destroy();
+            assertTrue(server.waitFor(10, TimeUnit.SECONDS));
+        }
+        assertEquals(0, server.exitValue());
+        List<String> lines = Files.readAllLines(err);
+        Files.delete(err);
+        String all = String.join("\n", lines);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("io_uring_setup(4096, {flags=IORING_SETUP_")), all);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("io_uring_register(") && l.contains("IORING_REGISTER_PBUF_RING")), all);
+        assertTrue(lines.stream().anyMatch(l -> l.matches("#   io_uring \\d+ sqe: accept4\\(\\d+, NULL, NULL, SOCK_CLOEXEC\\|SOCK_NONBLOCK\\) multishot .*")), all);
+        assertTrue(lines.stream().anyMatch(l -> l.matches("#   io_uring \\d+ cqe: recv\\(\\d+, <a buffer of group 0>, 0, 0\\) multishot = 2  \\[F_MORE\\|F_BUFFER bid=\\d+.*")), all);
+        assertTrue(lines.stream().anyMatch(l -> l.matches("#   io_uring \\d+ cqe: send\\(\\d+, 0x\\p{XDigit}+, 2, MSG_NOSIGNAL\\) = 2  user_data=.*")), all);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("<... io_uring_enter resumed>")), all);
     }
 
     /** --procs (goroutine mode's GOMAXPROCS, which StressIT checks) is reported before the binding line. */
