@@ -51,6 +51,7 @@ JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA="$JAVA_HOME/bin/java"
 JAVAC="$JAVA_HOME/bin/javac"
 
+bench=goroutine.sh
 say() { printf '%s\n' "$*" >&2; }
 die2() { say "goroutine.sh: $*"; exit 2; }
 
@@ -77,6 +78,7 @@ fi
 # ---------------------------------------------------------------- scratch, cleanup
 work=$(mktemp -d /tmp/ffm-goroutine.XXXXXX)
 source "$(dirname "${BASH_SOURCE[0]}")/procs.sh"  # pids, forget_pid, and the exit cleanup
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"    # ports, fail_note, kv, the scenarios
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 fd_limit=$(ulimit -n)
 
@@ -131,17 +133,6 @@ server_cmd() {
   esac
 }
 
-next_port=$((20000 + RANDOM % 11000))
-listening() { # port -> 0 if something listens on it (IPv4 or IPv6)
-  local hex; hex=$(printf '%04X' "$1")
-  awk -v h=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == h { found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-alloc_port() { # sets port to a free one
-  local p=$next_port tries=0
-  while listening "$p" && [ "$tries" -lt 1000 ]; do p=$((p + 1)); tries=$((tries + 1)); [ "$p" -gt 31999 ] && p=20000; done
-  next_port=$((p + 1)); [ "$next_port" -gt 31999 ] && next_port=20000
-  port=$p
-}
 # start_server id log: starts it pinned to CPU 0 on a new port; sets port and spid; 1 if it never echoed
 start_server() {
   alloc_port
@@ -152,24 +143,10 @@ start_server() {
   fail_note "${label[$1]} did not start on port $port: $(tail -c 300 "$work/$2.log" | tr '\n' ' ')"
   stop_server "$spid"; return 1
 }
-stop_server() { # pid: SIGTERM, SIGKILL after 5 s, reap
-  kill -TERM "$1" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
-  kill -0 "$1" 2>/dev/null && { say "goroutine.sh: server $1 ignored SIGTERM for 5 s; SIGKILL"; kill -KILL "$1" 2>/dev/null; }
-  wait "$1" 2>/dev/null
-  forget_pid "$1"
-}
+stop_server() { stop_pid "$1"; }
 
-failed=0
 : >"$work/failures"
-fail_note() { say "goroutine.sh: $*"; printf -- '- %s\n' "$*" >>"$work/failures"; failed=1; }
-kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
-status_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
-nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
-
-declare -A SC_C=([A]=1 [B]=64 [C]=64 [D]=1000) SC_D=([A]=1 [B]=16 [C]=1 [D]=1) SC_S=([A]=64 [B]=64 [C]=16384 [D]=128)
 for sc in $SCENARIOS; do [ -n "${SC_C[$sc]:-}" ] || die2 "unknown scenario $sc (A B C D)"; done
-scen_desc() { printf '%s conn × depth %s × %s B' "${SC_C[$1]}" "${SC_D[$1]}" "${SC_S[$1]}"; }
 
 # ---------------------------------------------------------------- header
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -423,12 +400,7 @@ done
             printf "| %s | %d | %d | %d | %d → %d | %d | %s |\n", name[f[1]], f[2], f[3], f[4], f[5], f[6], f[7],
               (g[f[2]] > 0 ? sprintf("%.1f", f[7] / g[f[2]]) : "–") } }' "$labels_csv" "$idle"
   echo
-  if [ -s "$work/failures" ]; then
-    echo "## Failures"
-    echo
-    cat "$work/failures"
-    echo
-  fi
+  failures_section
 } >"$md"
 cat "$md"
 say "goroutine.sh: wrote $md and $csv in ${elapsed} s"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end benchmark of ffm-echo against a C epoll server and a JDK NIO server.
+# End-to-end benchmark of ffm-echo against a C epoll server, a C io_uring server and a JDK NIO server.
 #
 #   jmh/bench/run.sh                         # uses <repo>/target/ffm-echo.jar (built if stale)
 #   FFM_ECHO_JAR=/path/ffm-echo.jar jmh/bench/run.sh
@@ -10,6 +10,8 @@
 # launcher next to the jar's target/ directory if there is one, else <repo>/ffm-echo).
 #
 # Servers are pinned to CPU 0, the load client to CPU 1. Everything printed is measured in this run.
+# The script is a small program: helpers (lib.sh, procs.sh), then one function per phase — build,
+# the C yardsticks, ffm-echo and its peers, io_uring, startup, report, plot — and main at the end.
 # Writes jmh/bench-results/e2e-<date>.md, .csv and .png. Exit 0: all ran; 1: a measurement failed
 # (its row says FAILED); 2: a tool is missing.
 set -uo pipefail
@@ -28,9 +30,8 @@ DURATION_S=${DURATION_S:-4}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 STARTUP_RUNS=${STARTUP_RUNS:-5}
 
+bench=run.sh
 say() { printf '%s\n' "$*" >&2; }
-# fail_note message: says it and keeps it for the report's "Failures" section
-fail_note() { say "run.sh: $*"; printf -- '- %s\n' "$*" >>"$work/failures"; failed=1; }
 is_root() { [ "$(id -u)" = 0 ]; }
 
 # ---------------------------------------------------------------- tools
@@ -61,6 +62,7 @@ apt_install() { # package: installs it as root, else says what to install and ex
   fi
 }
 command -v gnuplot >/dev/null || apt_install gnuplot-nox
+[ -f /usr/include/liburing.h ] || apt_install liburing-dev   # the C io_uring yardstick only
 GO=/usr/lib/go-1.19/bin/go
 [ -x "$GO" ] || GO=$(command -v go || true)
 if [ -z "$GO" ]; then apt_install golang-go; GO=/usr/lib/go-1.19/bin/go; [ -x "$GO" ] || GO=$(command -v go); fi
@@ -86,38 +88,31 @@ fi
 # ---------------------------------------------------------------- scratch, cleanup
 work=$(mktemp -d /tmp/ffm-e2e.XXXXXX)
 source "$(dirname "${BASH_SOURCE[0]}")/procs.sh"  # pids, forget_pid, and the exit cleanup
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"    # ports, fail_note, kv, the scenarios
 
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 # ---------------------------------------------------------------- build the programs
-say "run.sh: building the C programs, the NIO server and the Go study binary ..."
-for prog in echo_server load_client startup_probe; do
-  gcc -O2 -Wall -Wextra -Werror -pthread -o "$work/$prog" "$here/$prog.c" || { say "run.sh: gcc $prog.c failed"; exit 2; }
-done
-mkdir -p "$work/nio"
-"$JAVAC" -d "$work/nio" "$here/NioEchoServer.java" || { say "run.sh: javac NioEchoServer.java failed"; exit 2; }
+build_programs() {
+  say "run.sh: building the C programs, the NIO server and the Go study binary ..."
+  for prog in echo_server load_client startup_probe; do
+    gcc -O2 -Wall -Wextra -Werror -pthread -o "$work/$prog" "$here/$prog.c" || { say "run.sh: gcc $prog.c failed"; exit 2; }
+  done
+  gcc -O2 -Wall -Wextra -Werror -o "$work/uring_echo_server" "$here/uring_echo_server.c" -luring \
+    || { say "run.sh: gcc uring_echo_server.c -luring failed"; exit 2; }
+  mkdir -p "$work/nio"
+  "$JAVAC" -d "$work/nio" "$here/NioEchoServer.java" || { say "run.sh: javac NioEchoServer.java failed"; exit 2; }
+  (cd "$work" && GO111MODULE=off "$GO" build -o "$work/go-study" "$study_src") || { say "run.sh: go build $study_src failed"; exit 2; }
+}
 study_src="$repo/src/main/resources/dev/ffmecho/go/study/main.go"
-(cd "$work" && GO111MODULE=off "$GO" build -o "$work/go-study" "$study_src") || { say "run.sh: go build $study_src failed"; exit 2; }
 
-have_trigger=0 have_accept=0
+have_trigger=0 have_accept=0 have_io=0
 help=$("$JAVA" --enable-native-access=ALL-UNNAMED -jar "$jar" --help 2>&1 || true)
 grep -q -- '--trigger' <<<"$help" && have_trigger=1
 grep -q -- '--accept' <<<"$help" && have_accept=1
+grep -q -- '--io ' <<<"$help" && have_io=1
 
 # ---------------------------------------------------------------- helpers
-port_base=$((20000 + RANDOM % 11000))
-next_port=$port_base
-listening() { # port -> 0 if something listens on it (IPv4 or IPv6)
-  local hex; hex=$(printf '%04X' "$1")
-  awk -v h=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == h { found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-alloc_port() {
-  local p=$next_port
-  while listening "$p"; do p=$((p + 1)); [ "$p" -gt 31999 ] && p=20000; done
-  next_port=$((p + 1)); [ "$next_port" -gt 31999 ] && next_port=20000
-  port=$p
-}
-
 server_pid=""
 start_server() { # log-name cmd... ; sets server_pid, uses $port; pinned to CPU 0
   local name=$1; shift
@@ -131,27 +126,14 @@ start_server() { # log-name cmd... ; sets server_pid, uses $port; pinned to CPU 
 }
 stop_server() {
   [ -n "$server_pid" ] || return 0
-  kill -TERM "$server_pid" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
-  kill -0 "$server_pid" 2>/dev/null && { say "run.sh: server $server_pid ignored SIGTERM for 5 s; SIGKILL"; kill -KILL "$server_pid"; }
-  wait "$server_pid" 2>/dev/null
-  forget_pid "$server_pid"
+  stop_pid "$server_pid"
   server_pid=""
 }
 
 ffm=("$JAVA" --enable-native-access=ALL-UNNAMED -jar "$jar" --quiet)
 
-# Scenarios: id conns depth size
-declare -A SC_C SC_D SC_S
-SC_C[A]=1;    SC_D[A]=1;  SC_S[A]=64
-SC_C[B]=64;   SC_D[B]=16; SC_S[B]=64
-SC_C[C]=64;   SC_D[C]=1;  SC_S[C]=16384
-SC_C[D]=1000; SC_D[D]=1;  SC_S[D]=128
-
 csv_load="$work/load.csv"    # table,server,label,scenario,conns,depth,size,msgs_per_s,mb_per_s,p50,p99,p999,cpu_us_msg,cpu_pct,client_pct,other_pct,starved,oldest_inflight_us,status
 : >"$csv_load"
-failed=0
-kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
 # run_load table server-id label scenario warmup
 run_load() {
@@ -174,8 +156,7 @@ msgs_of() { awk -F, -v t="$1" -v i="$2" -v s="$3" '$1==t && $2==i && $4==s {prin
 
 csv_idle="$work/idle.csv"    # server-id,label,conns,rss_before_kib,rss_after_kib,fds_before,fds_after,bytes_per_conn,status
 : >"$csv_idle"
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+rss_kib() { status_kib "$1" VmRSS; }
 
 # measure_idle server-id label: RSS growth of the running server per idle (served) connection
 measure_idle() {
@@ -218,38 +199,42 @@ measure_idle() {
 }
 
 # ---------------------------------------------------------------- header
-cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-jdk_version=$("$JAVA" -version 2>&1 | sed -n 2p)
-jdk_short=$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.runtime\.version = //p')
-gcc_version=$(gcc --version | head -1)
-go_version=$("$GO" version)
-load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
-# Other processes busy right now (top's second sample over 0.5 s): they share the two CPUs with us.
-busy_at_start=$(top -b -n 2 -d 0.5 -w 200 2>/dev/null | awk '/^top -/ { n++ }
-  n == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 10 { printf "%s%s (pid %s) %s%%", sep, $12, $1, $9; sep = "; " }' | head -c 300)
-say "run.sh: $(nproc) CPUs ($cpu_model), kernel $(uname -r), $jdk_version; jar $jar"
-say "run.sh: load average at start: $load_at_start (busy: ${busy_at_start:-none}); flags: --trigger $([ $have_trigger = 1 ] && echo yes || echo no), --accept $([ $have_accept = 1 ] && echo yes || echo no)"
+print_header() {
+  cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+  jdk_version=$("$JAVA" -version 2>&1 | sed -n 2p)
+  jdk_short=$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.runtime\.version = //p')
+  gcc_version=$(gcc --version | head -1)
+  go_version=$("$GO" version)
+  load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
+  # Other processes busy right now (top's second sample over 0.5 s): they share the two CPUs with us.
+  busy_at_start=$(top -b -n 2 -d 0.5 -w 200 2>/dev/null | awk '/^top -/ { n++ }
+    n == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 10 { printf "%s%s (pid %s) %s%%", sep, $12, $1, $9; sep = "; " }' | head -c 300)
+  say "run.sh: $(nproc) CPUs ($cpu_model), kernel $(uname -r), $jdk_version; jar $jar"
+  say "run.sh: load average at start: $load_at_start (busy: ${busy_at_start:-none}); flags: --trigger $([ $have_trigger = 1 ] && echo yes || echo no), --accept $([ $have_accept = 1 ] && echo yes || echo no)"
+}
 
 # ---------------------------------------------------------------- C server: LT and ET, every scenario
-# The yardstick is the best C can do: both modes run every scenario, and the main table keeps, per
-# scenario, the one that spent less server CPU per message (msgs/s is often the client's limit).
-say "== C epoll server (-m lt and -m et)"
-for m in lt et; do
-  alloc_port
-  start_server "c-$m" "$work/echo_server" -p "$port" -m "$m" || { failed=1; continue; }
-  [ "$m" = lt ] && measure_idle c "C epoll (lt)"
-  for sc in A B C D; do run_load cvariant "c-$m" "C epoll -m $m" "$sc" "$C_WARMUP_S"; done
-  stop_server
-done
-awk -F, -v OFS=, '$1 == "cvariant" && $19 == "ok" && $13 != "NA" && (!($4 in best) || $13 + 0 < cpu[$4]) {
-    best[$4] = $0; cpu[$4] = $13 + 0 }
-  END { n = split("A B C D", order, " ")
-        for (i = 1; i <= n; i++) if (order[i] in best) {
-          $0 = best[order[i]]; mode = ($2 == "c-et") ? "et" : "lt"
-          $1 = "main"; $2 = "c"; $3 = "C epoll (" mode ")"; print } }' "$csv_load" >>"$csv_load"
-for sc in A B C D; do
-  [ -n "$(msgs_of main c "$sc")" ] || { fail_note "C epoll: no successful run of scenario $sc, so no ratios for it"; }
-done
+bench_c_epoll() {
+  # The yardstick is the best C can do: both modes run every scenario, and the main table keeps, per
+  # scenario, the one that spent less server CPU per message (msgs/s is often the client's limit).
+  say "== C epoll server (-m lt and -m et)"
+  for m in lt et; do
+    alloc_port
+    start_server "c-$m" "$work/echo_server" -p "$port" -m "$m" || { failed=1; continue; }
+    [ "$m" = lt ] && measure_idle c "C epoll (lt)"
+    for sc in A B C D; do run_load cvariant "c-$m" "C epoll -m $m" "$sc" "$C_WARMUP_S"; done
+    stop_server
+  done
+  awk -F, -v OFS=, '$1 == "cvariant" && $19 == "ok" && $13 != "NA" && (!($4 in best) || $13 + 0 < cpu[$4]) {
+      best[$4] = $0; cpu[$4] = $13 + 0 }
+    END { n = split("A B C D", order, " ")
+          for (i = 1; i <= n; i++) if (order[i] in best) {
+            $0 = best[order[i]]; mode = ($2 == "c-et") ? "et" : "lt"
+            $1 = "main"; $2 = "c"; $3 = "C epoll (" mode ")"; print } }' "$csv_load" >>"$csv_load"
+  for sc in A B C D; do
+    [ -n "$(msgs_of main c "$sc")" ] || { fail_note "C epoll: no successful run of scenario $sc, so no ratios for it"; }
+  done
+}
 
 # ---------------------------------------------------------------- ffm-echo and NIO
 # with_port args...: sets cmd=(args) with every @PORT@ replaced by $port
@@ -267,36 +252,65 @@ run_server() {
   stop_server
 }
 L=(--listen 127.0.0.1:@PORT@)
-run_server main ffm-el1 "ffm-echo eventloop --loops 1" 1 "A B C D" "${ffm[@]}" "${L[@]}" --mode eventloop --loops 1
-run_server main ffm-el2 "ffm-echo eventloop --loops 2" 1 "A B C D" "${ffm[@]}" "${L[@]}" --mode eventloop --loops 2
-run_server main ffm-gor "ffm-echo goroutine" 1 "A B C D" "${ffm[@]}" "${L[@]}" --mode goroutine
-run_server main ffm-seq "ffm-echo sequential" 0 "A" "${ffm[@]}" "${L[@]}" --mode sequential
-run_server main nio "JDK NIO Selector" 1 "A B C D" "$JAVA" -cp "$work/nio" NioEchoServer @PORT@ 127.0.0.1
+bench_servers() {
+  run_server main ffm-el1 "ffm-echo eventloop --loops 1" 1 "A B C D" "${ffm[@]}" "${L[@]}" --mode eventloop --loops 1
+  run_server main ffm-el2 "ffm-echo eventloop --loops 2" 1 "A B C D" "${ffm[@]}" "${L[@]}" --mode eventloop --loops 2
+  run_server main ffm-gor "ffm-echo goroutine" 1 "A B C D" "${ffm[@]}" "${L[@]}" --mode goroutine
+  run_server main ffm-seq "ffm-echo sequential" 0 "A" "${ffm[@]}" "${L[@]}" --mode sequential
+  run_server main nio "JDK NIO Selector" 1 "A B C D" "$JAVA" -cp "$work/nio" NioEchoServer @PORT@ 127.0.0.1
 
-# Variants the jar supports (scenario B only).
-if [ "$have_trigger" = 1 ]; then
-  for t in level edge; do
-    run_server variant "ffm-el1-$t" "ffm-echo eventloop --loops 1 --trigger $t" 0 B "${ffm[@]}" "${L[@]}" --mode eventloop --loops 1 --trigger "$t"
+  # Variants the jar supports (scenario B only).
+  if [ "$have_trigger" = 1 ]; then
+    for t in level edge; do
+      run_server variant "ffm-el1-$t" "ffm-echo eventloop --loops 1 --trigger $t" 0 B "${ffm[@]}" "${L[@]}" --mode eventloop --loops 1 --trigger "$t"
+    done
+  fi
+  if [ "$have_accept" = 1 ]; then
+    for a in reuseport single; do
+      run_server variant "ffm-el2-$a" "ffm-echo eventloop --loops 2 --accept $a" 0 B "${ffm[@]}" "${L[@]}" --mode eventloop --loops 2 --accept "$a"
+    done
+  fi
+}
+
+# io_uring: ffm-echo's backend against the C io_uring server, every scenario, interleaved by
+# scenario (the two servers take turns, so drift on the machine hits both alike). Ratios in this
+# table are to the C io_uring server; server CPU per message is the figure that shows what the ring
+# buys, since msgs/s is mostly the client's core.
+bench_io_uring() {
+  if [ "$have_io" != 1 ]; then
+    say "run.sh: this jar has no --io flag: io_uring not measured"
+    return 0
+  fi
+  say "== io_uring: C (liburing) and ffm-echo --io io_uring, one loop each, interleaved"
+  local c_pid c_port f_pid f_port sc
+  alloc_port; start_server c-uring "$work/uring_echo_server" -p "$port" || return 1
+  c_pid=$server_pid c_port=$port
+  measure_idle c-uring "C io_uring (liburing)"
+  alloc_port; with_port "${ffm[@]}" "${L[@]}" --mode eventloop --loops 1 --io io_uring
+  if ! start_server ffm-uring "${cmd[@]}"; then server_pid=$c_pid; stop_server; return 1; fi
+  f_pid=$server_pid f_port=$port
+  measure_idle ffm-uring "ffm-echo eventloop --loops 1 --io io_uring"
+  for sc in A B C D; do
+    server_pid=$c_pid port=$c_port; run_load uring c-uring "C io_uring (liburing)" "$sc" "$C_WARMUP_S"
+    server_pid=$f_pid port=$f_port; run_load uring ffm-uring "ffm-echo eventloop --loops 1 --io io_uring" "$sc" "$WARMUP_S"
   done
-fi
-if [ "$have_accept" = 1 ]; then
-  for a in reuseport single; do
-    run_server variant "ffm-el2-$a" "ffm-echo eventloop --loops 2 --accept $a" 0 B "${ffm[@]}" "${L[@]}" --mode eventloop --loops 2 --accept "$a"
-  done
-fi
+  server_pid=$f_pid; stop_server
+  server_pid=$c_pid; stop_server
+}
 
 # Repeatability: the C server's scenario B once more, in a new process, minutes later.
-c_b_mode=$(awk -F, '$1 == "main" && $2 == "c" && $4 == "B" { print ($3 ~ /et/) ? "et" : "lt" }' "$csv_load" | tail -1)
-if [ -n "$c_b_mode" ]; then
-  alloc_port
-  if start_server "c-again" "$work/echo_server" -p "$port" -m "$c_b_mode"; then
-    run_load again "c-again" "C epoll -m $c_b_mode (again)" B "$C_WARMUP_S"
-    stop_server
+bench_c_again() {
+  c_b_mode=$(awk -F, '$1 == "main" && $2 == "c" && $4 == "B" { print ($3 ~ /et/) ? "et" : "lt" }' "$csv_load" | tail -1)
+  if [ -n "$c_b_mode" ]; then
+    alloc_port
+    if start_server "c-again" "$work/echo_server" -p "$port" -m "$c_b_mode"; then
+      run_load again "c-again" "C epoll -m $c_b_mode (again)" B "$C_WARMUP_S"
+      stop_server
+    fi
   fi
-fi
+}
 
 # ---------------------------------------------------------------- startup
-say "== startup: exec -> first echoed byte (median of $STARTUP_RUNS; not pinned)"
 csv_start="$work/startup.csv"   # id,label,median_ms,min_ms,max_ms,runs,note,status
 : >"$csv_start"
 startup_series() { # id label note timeout cmd... (cmd may contain @PORT@)
@@ -316,63 +330,70 @@ startup_series() { # id label note timeout cmd... (cmd may contain @PORT@)
       printf "%s,%s,%.1f,%.1f,%.1f,%d,%s,ok\n", id, l, m, v[1], v[NR], NR, n }' >>"$csv_start"
   say "  $label: $(tail -1 "$csv_start" | cut -d, -f3) ms median (${times[*]})"
 }
-startup_series jar "ffm-echo jar (java -jar, JDK $jdk_short)" "serve (sequential)" 30 \
-  "${ffm[@]}" "${L[@]}"
-# The launcher: a first run creates its caches (AOT cache, if the launcher has one); it is reported apart.
-alloc_port
-first=$("$work/startup_probe" -T 180 -p "$port" -- "$launcher" serve --quiet --listen "127.0.0.1:$port" 2>>"$work/startup.err" | sed -n 's/^startup_ms=//p')
-say "  ./ffm-echo first run (makes the AOT cache if missing): ${first:-FAILED} ms"
-startup_series launcher "./ffm-echo serve (launcher)" "first run (makes the AOT cache if missing) ${first:-FAILED} ms, not counted" 30 \
-  "$launcher" serve --quiet "${L[@]}"
-# For comparison: the same AOT cache without the launcher script (when the launcher made one for this jar).
-aot_file="$(dirname "$launcher")/target/ffm-echo.aot"
-if [ -f "$aot_file" ] && [ "$(readlink -f "$(dirname "$launcher")/target/ffm-echo.jar")" = "$jar" ]; then
-  startup_series jar-aot "ffm-echo jar + the launcher's AOT cache" "java -XX:AOTCache=target/ffm-echo.aot -jar (no launcher script)" 30 \
-    "$JAVA" -XX:AOTCache="$aot_file" "${ffm[@]:1}" "${L[@]}"
-fi
-startup_series go "Go study program ($(cut -d' ' -f3 <<<"$go_version"))" "go build of $(basename "$(dirname "$study_src")")/main.go" 30 \
-  "$work/go-study" -host 127.0.0.1 -port @PORT@
-startup_series c "C echo_server" "gcc -O2 -m lt" 30 "$work/echo_server" -p @PORT@
+bench_startup() {
+  say "== startup: exec -> first echoed byte (median of $STARTUP_RUNS; not pinned)"
+  startup_series jar "ffm-echo jar (java -jar, JDK $jdk_short)" "serve (sequential)" 30 \
+    "${ffm[@]}" "${L[@]}"
+  # The launcher: a first run creates its caches (AOT cache, if the launcher has one); it is reported apart.
+  local first aot_file
+  alloc_port
+  first=$("$work/startup_probe" -T 180 -p "$port" -- "$launcher" serve --quiet --listen "127.0.0.1:$port" 2>>"$work/startup.err" | sed -n 's/^startup_ms=//p')
+  say "  ./ffm-echo first run (makes the AOT cache if missing): ${first:-FAILED} ms"
+  startup_series launcher "./ffm-echo serve (launcher)" "first run (makes the AOT cache if missing) ${first:-FAILED} ms, not counted" 30 \
+    "$launcher" serve --quiet "${L[@]}"
+  # For comparison: the same AOT cache without the launcher script (when the launcher made one for this jar).
+  aot_file="$(dirname "$launcher")/target/ffm-echo.aot"
+  if [ -f "$aot_file" ] && [ "$(readlink -f "$(dirname "$launcher")/target/ffm-echo.jar")" = "$jar" ]; then
+    startup_series jar-aot "ffm-echo jar + the launcher's AOT cache" "java -XX:AOTCache=target/ffm-echo.aot -jar (no launcher script)" 30 \
+      "$JAVA" -XX:AOTCache="$aot_file" "${ffm[@]:1}" "${L[@]}"
+  fi
+  startup_series go "Go study program ($(cut -d' ' -f3 <<<"$go_version"))" "go build of $(basename "$(dirname "$study_src")")/main.go" 30 \
+    "$work/go-study" -host 127.0.0.1 -port @PORT@
+  startup_series c "C echo_server" "gcc -O2 -m lt" 30 "$work/echo_server" -p @PORT@
+}
 
 # ---------------------------------------------------------------- report
-mkdir -p "$results_dir"
-md="$results_dir/e2e-$today.md"
-csv="$results_dir/e2e-$today.csv"
-png="$results_dir/e2e-$today.png"
+write_report() {
+  mkdir -p "$results_dir"
+  md="$results_dir/e2e-$today.md"
+  csv="$results_dir/e2e-$today.csv"
+  png="$results_dir/e2e-$today.png"
 
-# Ratios to the C server of the same scenario (main table); variants compare with C on B too.
-with_ratios="$work/load-ratios.csv"
-awk -F, -v OFS=, '
-  NR == FNR { if ($1 == "main" && $2 == "c" && $19 == "ok") { m[$4] = $8; p[$4] = $11; u[$4] = ($13 == "NA") ? 0 : $13 } next }
-  { r1 = r2 = r3 = ""
-    if ($19 == "ok" && ($4 in m)) {
-      if (m[$4] > 0) r1 = sprintf("%.3g", $8 / m[$4])
-      if (p[$4] > 0) r2 = sprintf("%.3g", $11 / p[$4])
-      if (u[$4] > 0 && $13 != "NA") r3 = sprintf("%.3g", $13 / u[$4])
-    }
-    print $0, r1, r2, r3 }' "$csv_load" "$csv_load" >"$with_ratios"
-c_rss=$(awk -F, '$1 == "c" && $9 == "ok" { print $8 }' "$csv_idle")
+  # Ratios to the C server of the same scenario: C epoll for every table (variants compare with C
+  # on B too), except io_uring's, whose yardstick is the C io_uring server.
+  with_ratios="$work/load-ratios.csv"
+  awk -F, -v OFS=, '
+    function ref(t) { return t == "uring" ? "uring,c-uring" : "main,c" }
+    NR == FNR { if ($19 == "ok" && (($1 == "main" && $2 == "c") || ($1 == "uring" && $2 == "c-uring"))) {
+                  k = $1 "," $2 "," $4; m[k] = $8; p[k] = $11; u[k] = ($13 == "NA") ? 0 : $13 } next }
+    { r1 = r2 = r3 = ""; k = ref($1) "," $4
+      if ($19 == "ok" && (k in m)) {
+        if (m[k] > 0) r1 = sprintf("%.3g", $8 / m[k])
+        if (p[k] > 0) r2 = sprintf("%.3g", $11 / p[k])
+        if (u[k] > 0 && $13 != "NA") r3 = sprintf("%.3g", $13 / u[k])
+      }
+      print $0, r1, r2, r3 }' "$csv_load" "$csv_load" >"$with_ratios"
+  c_rss=$(awk -F, '$1 == "c" && $9 == "ok" { print $8 }' "$csv_idle")
 
-{
-  echo "kind,table,server,label,scenario,conns,depth,size,msgs_per_s,mb_per_s,p50_us,p99_us,p999_us,server_cpu_us_per_msg,server_cpu_pct,client_cpu_pct,other_cpu_pct,starved_conns,oldest_inflight_us,status,msgs_ratio_to_c,p99_ratio_to_c,cpu_ratio_to_c"
-  sed 's/^/load,/' "$with_ratios"
-  echo "kind,server,label,conns,rss_before_kib,rss_after_kib,fds_before,fds_after,bytes_per_conn,status"
-  sed 's/^/idle,/' "$csv_idle"
-  echo "kind,server,label,median_ms,min_ms,max_ms,runs,note,status"
-  sed 's/^/startup,/' "$csv_start"
-} >"$csv"
+  {
+    echo "kind,table,server,label,scenario,conns,depth,size,msgs_per_s,mb_per_s,p50_us,p99_us,p999_us,server_cpu_us_per_msg,server_cpu_pct,client_cpu_pct,other_cpu_pct,starved_conns,oldest_inflight_us,status,msgs_ratio_to_c,p99_ratio_to_c,cpu_ratio_to_c"
+    sed 's/^/load,/' "$with_ratios"
+    echo "kind,server,label,conns,rss_before_kib,rss_after_kib,fds_before,fds_after,bytes_per_conn,status"
+    sed 's/^/idle,/' "$csv_idle"
+    echo "kind,server,label,median_ms,min_ms,max_ms,runs,note,status"
+    sed 's/^/startup,/' "$csv_start"
+  } >"$csv"
 
-scen_desc() { echo "${SC_C[$1]} conn × depth ${SC_D[$1]} × ${SC_S[$1]} B"; }
-render_load_table() { # table-name
-  echo "| server | scenario | msgs/s | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/msg | server CPU % | client CPU % | other procs CPU % | starved conns | msgs/s ÷ C | p99 ÷ C | CPU/msg ÷ C |"
-  echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
-  awk -F, -v t="$1" '$1 == t {
-      if ($19 != "ok") { printf "| %s | %s | FAILED | | | | | | | | | | | | |\n", $3, $4; next }
-      o = ($16 != "NA" && $16 + 0 >= 10) ? "**" $16 "**" : $16
-      st = ($17 + 0 > 0) ? sprintf("**%d of %d** (oldest unanswered %.0f ms)", $17, $5, $18 / 1000) : "0"
-      mps = sprintf("%d", $8); if ($15 + 0 >= 95) mps = mps " †"
-      printf "| %s | %s | %s | %.2f | %.1f | %.1f | %.1f | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-        $3, $4, mps, $9, $10, $11, $12, $13, $14, $15, o, st, $20, $21, $22 }' "$with_ratios"
+  render_load_table() { # table-name
+    echo "| server | scenario | msgs/s | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/msg | server CPU % | client CPU % | other procs CPU % | starved conns | msgs/s ÷ C | p99 ÷ C | CPU/msg ÷ C |"
+    echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    awk -F, -v t="$1" '$1 == t {
+        if ($19 != "ok") { printf "| %s | %s | FAILED | | | | | | | | | | | | |\n", $3, $4; next }
+        o = ($16 != "NA" && $16 + 0 >= 10) ? "**" $16 "**" : $16
+        st = ($17 + 0 > 0) ? sprintf("**%d of %d** (oldest unanswered %.0f ms)", $17, $5, $18 / 1000) : "0"
+        mps = sprintf("%d", $8); if ($15 + 0 >= 95) mps = mps " †"
+        printf "| %s | %s | %s | %.2f | %.1f | %.1f | %.1f | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+          $3, $4, mps, $9, $10, $11, $12, $13, $14, $15, o, st, $20, $21, $22 }' "$with_ratios"
 }
 {
   echo "# ffm-echo end-to-end benchmark — $today"
@@ -412,6 +433,17 @@ render_load_table() { # table-name
       "differences between servers smaller than that are noise."
     echo
   fi
+  echo "## io_uring"
+  echo
+  echo "ffm-echo \`--io io_uring\` against the C io_uring server ([uring_echo_server.c](../bench/uring_echo_server.c), liburing:"
+  echo "multishot accept, multishot recv into 1024 × 16 KiB provided buffers, SINGLE_ISSUER|DEFER_TASKRUN|COOP_TASKRUN), one"
+  echo "loop each, taking turns per scenario. **Ratios here are to the C io_uring server.** Compare server CPU µs/msg:"
+  echo "msgs/s is mostly the client's core. The epoll rows of the main table are the other reference."
+  echo
+  [ "$have_io" = 1 ] || echo "This jar has no \`--io\` flag: io_uring not measured."
+  echo
+  render_load_table uring
+  echo
   echo "ffm-echo's own variants, scenario B:"
   echo
   [ "$have_trigger" = 1 ] || echo "This jar has no \`--trigger\` flag: eventloop level- vs edge-triggered not measured."
@@ -440,46 +472,58 @@ render_load_table() { # table-name
   awk -F, '{ if ($8 != "ok") { printf "| %s | FAILED | | | | %s |\n", $2, $7; next }
              printf "| %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7 }' "$csv_start"
   echo
-  if [ -s "$work/failures" ]; then
-    echo "## Failures"
-    echo
-    cat "$work/failures"
-    echo
-  fi
+  failures_section
   echo "Plot: [e2e-$today.png](e2e-$today.png); raw numbers: [e2e-$today.csv](e2e-$today.csv)."
 } >"$md.tmp"
+}
 
 # ---------------------------------------------------------------- plot
-ids=(c ffm-el1 ffm-el2 ffm-gor ffm-seq nio)
-{
-  printf '"scenario"'
-  for id in "${ids[@]}"; do
-    t=$(awk -F, -v i="$id" '$1=="main" && $2==i {print $3; exit}' "$with_ratios")
-    [ "$id" = c ] && t="C epoll (lt or et, the cheaper per scenario)"
-    printf '\t"%s"\t"%s"\t"%s"' "${t:-$id}" "${t:-$id}" "${t:-$id}"
-  done
-  printf '\n'
-  for sc in A B C D; do
-    printf '"%s: %s×%s×%s B"' "$sc" "${SC_C[$sc]}" "${SC_D[$sc]}" "${SC_S[$sc]}"
+plot() {
+  ids=(c ffm-el1 ffm-el2 ffm-gor ffm-seq nio)
+  {
+    printf '"scenario"'
     for id in "${ids[@]}"; do
-      # p99 is left out where connections starved: it only describes the served ones.
-      v=$(awk -F, -v i="$id" -v s="$sc" '$1=="main" && $2==i && $4==s && $19=="ok" {
-            print $8 "\t" ($17 + 0 > 0 ? "NaN" : $11) "\t" $13 }' "$with_ratios")
-      printf '\t%s' "${v:-NaN	NaN	NaN}"
+      t=$(awk -F, -v i="$id" '$1=="main" && $2==i {print $3; exit}' "$with_ratios")
+      [ "$id" = c ] && t="C epoll (lt or et, the cheaper per scenario)"
+      printf '\t"%s"\t"%s"\t"%s"' "${t:-$id}" "${t:-$id}" "${t:-$id}"
     done
     printf '\n'
-  done
-} >"$work/plot.dat"
-# columns: 1 scenario, then per server: msgs/s, p99 µs, server CPU µs/msg (3 columns each)
-gnuplot -e "datafile='$work/plot.dat'; outfile='$png'; title_date='$today'; nservers=${#ids[@]}" "$here/plot.gp" 2>"$work/gnuplot.err" \
-  || { say "run.sh: gnuplot failed: $(head -3 "$work/gnuplot.err")"; failed=1; }
+    for sc in A B C D; do
+      printf '"%s: %s×%s×%s B"' "$sc" "${SC_C[$sc]}" "${SC_D[$sc]}" "${SC_S[$sc]}"
+      for id in "${ids[@]}"; do
+        # p99 is left out where connections starved: it only describes the served ones.
+        v=$(awk -F, -v i="$id" -v s="$sc" '$1=="main" && $2==i && $4==s && $19=="ok" {
+              print $8 "\t" ($17 + 0 > 0 ? "NaN" : $11) "\t" $13 }' "$with_ratios")
+        printf '\t%s' "${v:-NaN	NaN	NaN}"
+      done
+      printf '\n'
+    done
+  } >"$work/plot.dat"
+  # columns: 1 scenario, then per server: msgs/s, p99 µs, server CPU µs/msg (3 columns each)
+  gnuplot -e "datafile='$work/plot.dat'; outfile='$png'; title_date='$today'; nservers=${#ids[@]}" "$here/plot.gp" 2>"$work/gnuplot.err" \
+    || { say "run.sh: gnuplot failed: $(head -3 "$work/gnuplot.err")"; failed=1; }
+}
 
-end_s=$(date +%s.%N)
-elapsed=$(awk -v a="$start_s" -v b="$end_s" 'BEGIN { printf "%.0f", b - a }')
-echo >>"$md.tmp"
-echo "Whole run: ${elapsed} s." >>"$md.tmp"
-mv "$md.tmp" "$md"
-cat "$md"
-say "run.sh: wrote $md, $csv, $png"
-say "run.sh: elapsed ${elapsed} s"
-exit "$failed"
+# ---------------------------------------------------------------- main
+main() {
+  build_programs
+  print_header
+  bench_c_epoll
+  bench_servers
+  bench_io_uring
+  bench_c_again
+  bench_startup
+  write_report
+  plot
+  end_s=$(date +%s.%N)
+  elapsed=$(awk -v a="$start_s" -v b="$end_s" 'BEGIN { printf "%.0f", b - a }')
+  echo >>"$md.tmp"
+  echo "Whole run: ${elapsed} s." >>"$md.tmp"
+  mv "$md.tmp" "$md"
+  cat "$md"
+  say "run.sh: wrote $md, $csv, $png"
+  say "run.sh: elapsed ${elapsed} s"
+  exit "$failed"
+}
+
+main

@@ -45,6 +45,12 @@ class BenchToolsIT {
                     bin.resolve(prog).toString(), BENCH.resolve(prog + ".c").toString()));
             assertEquals(0, r.status(), prog + ".c must build warning-free: " + r.stderr());
         }
+        if (!Files.exists(Path.of("/usr/include/liburing.h"))) {
+            Tools.missing("liburing is not installed; it is needed to build the C io_uring yardstick (apt-get install liburing-dev)");
+        }
+        Jar.Result r = Jar.run(List.of(gcc, "-O2", "-Wall", "-Wextra", "-Werror", "-o", bin.resolve("uring_echo_server").toString(),
+                BENCH.resolve("uring_echo_server.c").toString(), "-luring"));
+        assertEquals(0, r.status(), "uring_echo_server.c must build warning-free: " + r.stderr());
     }
 
     /** Runs the load client for one second at {@code port}; returns its result line. */
@@ -75,18 +81,35 @@ class BenchToolsIT {
             ffm.destroy();
             assertTrue(ffm.waitFor(20, TimeUnit.SECONDS));
         }
-        for (String trigger : List.of("lt", "et")) {
+        for (List<String> c : List.of(List.of("echo_server", "-m", "lt"), List.of("echo_server", "-m", "et"), List.of("uring_echo_server"))) {
             int cport = Jar.freePort();
-            Process c = new ProcessBuilder(bin.resolve("echo_server").toString(), "-p", Integer.toString(cport), "-m", trigger)
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            List<String> cmd = new ArrayList<>(List.of(bin.resolve(c.get(0)).toString(), "-p", Integer.toString(cport)));
+            cmd.addAll(c.subList(1, c.size()));
+            Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try {
                 CliIT.awaitListening(cport);
-                assertVerifiedEchoes(load(cport), "C echo_server -m " + trigger);
+                assertVerifiedEchoes(load(cport), String.join(" ", c));
             } finally {
-                c.destroy();
-                assertTrue(c.waitFor(20, TimeUnit.SECONDS));
+                server.destroy();
+                assertTrue(server.waitFor(20, TimeUnit.SECONDS));
+                assertEquals(0, server.exitValue(), String.join(" ", c) + " exits 0 on SIGTERM");
             }
         }
+    }
+
+    @Test
+    void theLoadClientVerifiesEveryEchoFromFfmEchosIoUringBackend() throws Exception {
+        int port = Jar.freePort();
+        Process ffm = new ProcessBuilder(Jar.command("--mode", "eventloop", "--io", "io_uring", "--loops", "1", "--quiet",
+                "--listen", "127.0.0.1:" + port)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            CliIT.awaitListening(port);
+            assertVerifiedEchoes(load(port, "-P", Long.toString(ffm.pid())), "ffm-echo eventloop --io io_uring");
+        } finally {
+            ffm.destroy();
+            assertTrue(ffm.waitFor(20, TimeUnit.SECONDS));
+        }
+        assertEquals(0, ffm.exitValue());
     }
 
     /** A server that echoes everything but flips one byte: the client must say where, and exit 1. */
@@ -149,11 +172,11 @@ class BenchToolsIT {
         return figures;
     }
 
-    /** The event-loop benchmark: one allocated object per message would be ≥ 16 B/op. */
+    /** The event-loop benchmark, epoll and io_uring: one allocated object per message would be ≥ 16 B/op. */
     @Test
     void theJmhModuleBuildsAndTheEventLoopPathAllocatesNothing(@TempDir Path out) throws Exception {
         List<Double> figures = bytesPerOp(out, List.of(), "EventLoopBench");
-        assertEquals(2, figures.size(), "one allocation figure per trigger (LEVEL, EDGE): " + figures);
+        assertEquals(3, figures.size(), "one allocation figure per backend (EPOLL_LEVEL, EPOLL_EDGE, IO_URING): " + figures);
         for (double b : figures) assertTrue(b < 8, "event loop per message allocates " + b + " B/op");
     }
 
