@@ -12,13 +12,48 @@ import dev.ffmecho.poll.Splice;
  */
 public enum Profile {
     /** The study note's Go (2016): its trace is the reference. */
-    GO1_6("go1.6", true, false, 4096, false, false, true, KeepAlive.NONE, 0, false, Netpoller.Flavor.GO1_6),
+    GO1_6(new Traits("go1.6").eagerPackageInit().somaxconnBuffer(4096).soBroadcast()
+            .keepAlive(KeepAlive.NONE).poller(Netpoller.Flavor.GO1_6)),
     /** Debian bookworm's Go (1.19.8): its reference is captured live by the test suite. */
-    GO1_19("go1.19", false, true, 64 * 1024, true, false, false, KeepAlive.INTERVAL_THEN_IDLE, 4 << 20, false,
-            Netpoller.Flavor.GO1_19),
+    GO1_19(new Traits("go1.19").probeWithSysSocket().somaxconnBuffer(64 * 1024).somaxconnThroughPoller()
+            .keepAlive(KeepAlive.INTERVAL_THEN_IDLE).maxSpliceSize(4 << 20).poller(Netpoller.Flavor.GO1_19)),
     /** bookworm-backports' Go (1.23.5): captured live too, where it is installed. */
-    GO1_23("go1.23", false, true, 64 * 1024, true, true, false, KeepAlive.IDLE_INTERVAL_COUNT, 1 << 20, true,
-            Netpoller.Flavor.GO1_23);
+    GO1_23(new Traits("go1.23").probeWithSysSocket().somaxconnBuffer(64 * 1024).somaxconnThroughPoller()
+            .somaxconnNonblockFirst().keepAlive(KeepAlive.IDLE_INTERVAL_COUNT).maxSpliceSize(1 << 20)
+            .growSplicePipes().poller(Netpoller.Flavor.GO1_23));
+
+    /**
+     * A version's choices, named where each constant is declared (every flag off unless named;
+     * the fields below document each one).
+     */
+    private static final class Traits {
+        final String id;
+        boolean eagerPackageInit;
+        boolean probeWithSysSocket;
+        int somaxconnBuffer;
+        boolean somaxconnThroughPoller;
+        boolean somaxconnNonblockFirst;
+        boolean soBroadcast;
+        KeepAlive keepAlive = KeepAlive.NONE;
+        long maxSpliceSize;
+        boolean growSplicePipes;
+        Netpoller.Flavor poller;
+
+        Traits(String id) {
+            this.id = id;
+        }
+
+        Traits eagerPackageInit() { eagerPackageInit = true; return this; }
+        Traits probeWithSysSocket() { probeWithSysSocket = true; return this; }
+        Traits somaxconnBuffer(int bytes) { somaxconnBuffer = bytes; return this; }
+        Traits somaxconnThroughPoller() { somaxconnThroughPoller = true; return this; }
+        Traits somaxconnNonblockFirst() { somaxconnNonblockFirst = true; return this; }
+        Traits soBroadcast() { soBroadcast = true; return this; }
+        Traits keepAlive(KeepAlive style) { keepAlive = style; return this; }
+        Traits maxSpliceSize(long bytes) { maxSpliceSize = bytes; return this; }
+        Traits growSplicePipes() { growSplicePipes = true; return this; }
+        Traits poller(Netpoller.Flavor flavor) { poller = flavor; return this; }
+    }
 
     /** The keep-alive options set on accepted conns, in Go's order. */
     enum KeepAlive {
@@ -81,20 +116,18 @@ public enum Profile {
     /** The runtime's netpoller. */
     public final Netpoller.Flavor poller;
 
-    Profile(String id, boolean eagerPackageInit, boolean probeWithSysSocket, int somaxconnBuffer,
-            boolean somaxconnThroughPoller, boolean somaxconnNonblockFirst, boolean soBroadcast, KeepAlive keepAlive,
-            long maxSpliceSize, boolean growSplicePipes, Netpoller.Flavor poller) {
-        this.id = id;
-        this.eagerPackageInit = eagerPackageInit;
-        this.probeWithSysSocket = probeWithSysSocket;
-        this.somaxconnBuffer = somaxconnBuffer;
-        this.somaxconnThroughPoller = somaxconnThroughPoller;
-        this.somaxconnNonblockFirst = somaxconnNonblockFirst;
-        this.soBroadcast = soBroadcast;
-        this.keepAlive = keepAlive;
-        this.maxSpliceSize = maxSpliceSize;
-        this.growSplicePipes = growSplicePipes;
-        this.poller = poller;
+    Profile(Traits t) {
+        this.id = t.id;
+        this.eagerPackageInit = t.eagerPackageInit;
+        this.probeWithSysSocket = t.probeWithSysSocket;
+        this.somaxconnBuffer = t.somaxconnBuffer;
+        this.somaxconnThroughPoller = t.somaxconnThroughPoller;
+        this.somaxconnNonblockFirst = t.somaxconnNonblockFirst;
+        this.soBroadcast = t.soBroadcast;
+        this.keepAlive = t.keepAlive;
+        this.maxSpliceSize = t.maxSpliceSize;
+        this.growSplicePipes = t.growSplicePipes;
+        this.poller = t.poller;
     }
 
     /** The runtime's netpoller for this Go version. */
