@@ -7,7 +7,7 @@
 # (mvn -B -q -f jmh/pom.xml package), compiles jmh/bench/downcall_loop.c with gcc -O2, pins both to
 # one CPU (taskset -c $CPU), runs the C loop and then the JMH benchmarks (DowncallBench: one op =
 # 64-byte write + 64-byte read on a socketpair, per way of calling; EventLoopBench: the event loop's
-# per-message path, LEVEL and EDGE; GoroutineBench: goroutine mode's, go1.19 and go1.6;
+# per-message path on epoll (level, edge) and io_uring; GoroutineBench: goroutine mode's, go1.19 and go1.6;
 # VirtualThreadParkBench: the JDK's own virtual-thread park/unpark) with -prof gc, and writes, under
 # jmh/bench-results/:
 #   jmh-<YYYY-MM-DD>.md    the report: machine, commands, table (ns/op ± error, ratio to C, B/op)
@@ -223,18 +223,20 @@ for name, params, score, err, best, alloc, aerr in down:
 L.append("")
 L.append("## Event loop, per message")
 L.append("")
-L.append("`EventLoopBench.eventLoopPerMessage`: client `write` 64 B → `epoll_wait(epfd, events, 16, 0)` → "
-         "`EchoConnections.onEvent` (server `read` + `write`) → "
-         "client `read` 64 B; all through the product's `sys` bindings: 5 system calls per message with either trigger "
-         "(edge-triggered, the 64 B read is short, which ends the turn without a read that returns EAGAIN), "
-         "against 2 in the table above. "
+L.append("`EventLoopBench.eventLoopPerMessage`: client `write` 64 B → the loop's backend takes its turns → "
+         "client `read` 64 B; all through the product's code. With epoll, one turn: `epoll_wait(…, 0)`, the server's "
+         "`read` + `write` — 5 system calls per message with either trigger (edge-triggered, the 64 B read is short, "
+         "which ends the turn without a read that returns EAGAIN), against 2 in the table above. With io_uring, two "
+         "turns: an `io_uring_enter` that waits for the multishot recv's completion, then one that submits the send "
+         "and reaps it — 4 system calls per message (a loop serving many connections carries one turn's sends in "
+         "the next turn's wait, which one connection in ping-pong cannot). "
          "`gc.alloc.rate.norm` must be ≈ 0 (a few hundredths of a byte is JMH's own per-iteration bookkeeping).")
 L.append("")
-L.append("| trigger | ns/op ± error (99.9%) | ratio to C | best iter. ns/op | ratio to ffmEchoShipped | gc.alloc.rate.norm B/op |")
+L.append("| backend | ns/op ± error (99.9%) | ratio to C | best iter. ns/op | ratio to ffmEchoShipped | gc.alloc.rate.norm B/op |")
 L.append("|---|---:|---:|---:|---:|---:|")
 for name, params, score, err, best, alloc, aerr in loop:
     rs = fmt(score / shipped, 2) if score and shipped else "n/a"
-    L.append(f"| {params.get('trigger', '')} | {fmt(score)} ± {fmt(err)} | {ratio(score)} | {fmt(best)} | {rs} | "
+    L.append(f"| {params.get('backing', params.get('trigger', ''))} | {fmt(score)} ± {fmt(err)} | {ratio(score)} | {fmt(best)} | {rs} | "
              f"{fmt(alloc, 3)} ± {fmt(aerr, 3)} |")
 if goroutine or vpark:
     L.append("")

@@ -135,8 +135,8 @@ class NativeNotesIT {
     void theIndexLinksEveryNoteAndEveryNoteExists() throws IOException {
         String index = Files.readString(NOTES.resolve("README.md"));
         List<Path> notes = notes();
-        assertEquals(14, notes.size(), "one note per question of the study note (01-10) and ours (11 FFM, 12 Go versions, "
-                + "13 performance, 14 goroutine scheduling): " + notes);
+        assertEquals(15, notes.size(), "one note per question of the study note (01-10) and ours (11 FFM, 12 Go versions, "
+                + "13 performance, 14 goroutine scheduling, 15 io_uring): " + notes);
         for (Path n : notes) assertTrue(index.contains("(" + n.getFileName() + ")"), "README.md links " + n.getFileName());
     }
 
