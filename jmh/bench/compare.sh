@@ -6,6 +6,8 @@
 #
 #   jmh/bench/compare.sh                      # C lt/et vs ffm-echo eventloop level/edge, scenarios B C D
 #   ROUNDS=7 SCENARIOS="B" jmh/bench/compare.sh
+#   IO_URING=1 jmh/bench/compare.sh           # and the io_uring pair: the C io_uring server (liburing) and
+#                                             # ffm-echo --io io_uring (needs liburing-dev)
 #
 # Writes jmh/bench-results/compare-<date>.md (also printed) and .csv (every measurement). Exit 0;
 # 1 when a measurement failed; 2 when something is missing.
@@ -24,9 +26,11 @@ jar=${FFM_ECHO_JAR:-$repo/target/ffm-echo.jar}
 [ -f "$jar" ] || { echo "compare.sh: no $jar (run mvn -B -DskipTests package, or jmh/bench/run.sh)" >&2; exit 2; }
 command -v gcc >/dev/null || { echo "compare.sh: needs gcc" >&2; exit 2; }
 
-declare -A SC_C=([A]=1 [B]=64 [C]=64 [D]=1000) SC_D=([A]=1 [B]=16 [C]=1 [D]=1) SC_S=([A]=64 [B]=64 [C]=16384 [D]=128)
+IO_URING=${IO_URING:-0}
 
 work=$(mktemp -d /tmp/ffm-compare.XXXXXX)
+bench=compare.sh
+source "$here/lib.sh"   # kv, the scenarios
 pids=()
 cleanup() {
   local p
@@ -44,6 +48,11 @@ done
 
 # name → command (PORT replaced); all up at once, each on CPU 0
 names=("C lt" "C et" "ffm level" "ffm edge")
+if [ "$IO_URING" = 1 ]; then
+  gcc -O2 -Wall -Wextra -Werror -o "$work/uring_echo_server" "$here/uring_echo_server.c" -luring \
+    || { echo "compare.sh: IO_URING=1 needs liburing (apt-get install liburing-dev)" >&2; exit 2; }
+  names+=("C io_uring" "ffm io_uring")
+fi
 declare -A port pid
 base=$((20000 + RANDOM % 11000))
 i=0
@@ -54,13 +63,14 @@ for n in "${names[@]}"; do
     "C et") cmd=("$work/echo_server" -p "$p" -m et) ;;
     "ffm level") cmd=("$JAVA" --enable-native-access=ALL-UNNAMED -jar "$jar" --quiet --mode eventloop --loops 1 --trigger level --listen "127.0.0.1:$p") ;;
     "ffm edge") cmd=("$JAVA" --enable-native-access=ALL-UNNAMED -jar "$jar" --quiet --mode eventloop --loops 1 --trigger edge --listen "127.0.0.1:$p") ;;
+    "C io_uring") cmd=("$work/uring_echo_server" -p "$p") ;;
+    "ffm io_uring") cmd=("$JAVA" --enable-native-access=ALL-UNNAMED -jar "$jar" --quiet --mode eventloop --loops 1 --io io_uring --listen "127.0.0.1:$p") ;;
   esac
   taskset -c 0 "${cmd[@]}" >"$work/server-$i.log" 2>&1 &
   pid[$n]=$!; pids+=("$!")
   "$work/startup_probe" -W -p "$p" -T 30 >/dev/null || { echo "compare.sh: $n did not start" >&2; exit 2; }
 done
 
-kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 raw="$work/raw.csv"   # scenario,server,round,msgs_per_s,cpu_us_per_msg,p99
 : >"$raw"
 start_s=$(date +%s)
@@ -93,8 +103,8 @@ mkdir -p "$(dirname "$out_md")"
   echo "# Interleaved comparison — $(date +%F)"
   echo
   echo "- **machine**: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), kernel $(uname -r); $("$JAVA" -version 2>&1 | sed -n 2p)"
-  echo "- **command**: \`ROUNDS=$ROUNDS SCENARIOS=\"$SCENARIOS\" jmh/bench/compare.sh\`; $ROUNDS counted rounds (after one warm-up round), each server measured once per round in turn, ${WARMUP_S} s warm-up + ${DURATION_S} s window per measurement; ${elapsed} s"
-  echo "- All four servers stay up for the whole run, pinned to CPU 0; the load client ([load_client.c](../bench/load_client.c)) on CPU 1 verifies every echoed byte."
+  echo "- **command**: \`ROUNDS=$ROUNDS SCENARIOS=\"$SCENARIOS\" IO_URING=$IO_URING jmh/bench/compare.sh\`; $ROUNDS counted rounds (after one warm-up round), each server measured once per round in turn, ${WARMUP_S} s warm-up + ${DURATION_S} s window per measurement; ${elapsed} s"
+  echo "- All ${#names[@]} servers stay up for the whole run, pinned to CPU 0; the load client ([load_client.c](../bench/load_client.c)) on CPU 1 verifies every echoed byte."
   echo "- Values: median over the rounds, with [min – max]. Ratios are of medians, to the C server's better mode (lower CPU/msg) in that scenario. Every measurement: [compare-$(date +%F).csv](compare-$(date +%F).csv)."
   echo
   echo "| scenario | server | msgs/s median [min – max] | server CPU µs/msg median [min – max] | p99 µs median | msgs/s ÷ C | CPU/msg ÷ C |"

@@ -86,9 +86,10 @@ public final class EventLoop implements Runnable {
                 b.poll(timeoutMillis(now));
             }
             b.endConnections();
-        } catch (IOException e) {
-            failure = e;
-            dispatcher.loopFailed(this, e);
+        } catch (IOException | RuntimeException e) {
+            // A loop that dies must end the others too, or serve() would wait for them for ever.
+            failure = e instanceof IOException io ? io : new IOException("loop " + index + ": " + e, e);
+            dispatcher.loopFailed(this, failure);
         } finally {
             backend = null;
         }

@@ -8,6 +8,7 @@ import dev.ffmecho.sys.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
+import java.util.concurrent.locks.ReentrantLock;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -32,8 +33,9 @@ public final class Splice implements AutoCloseable {
      * checks F_GETPIPE_SZ once, on the first pipe ever, to detect kernels before 2.6.35.
      */
     private final boolean growPipes;
-    private final ArrayDeque<Pipe> pool = new ArrayDeque<>();
-    private boolean checkedPipeSize;
+    private final ReentrantLock poolLock = new ReentrantLock();
+    private final ArrayDeque<Pipe> pool = new ArrayDeque<>();      // guarded by poolLock
+    private boolean checkedPipeSize;                               // guarded by poolLock
     /** pipe2's two fds, written under this object's lock by {@link #getPipe}: no arena per new pipe. */
     private final Arena arena = Arena.ofShared();
     private final MemorySegment pipeFds = arena.allocate(JAVA_INT, 2);
@@ -79,26 +81,41 @@ public final class Splice implements AutoCloseable {
      * {@code getPipe} / {@code newPipe}, or null when pipe2 fails (out of fds, say): go1.19's
      * {@code newPoolPipe} "discard[s] the error … redirecting the data transmission to the
      * conventional way utilizing read() + write() as a fallback" (internal/poll/splice_linux.go).
-     * Only pool access is synchronized: transfers run in parallel.
+     * Only pool access is locked: transfers run in parallel. The lock is a {@link ReentrantLock},
+     * not a monitor: the callers are virtual threads, and pipe2 and fcntl run under it (they share
+     * {@code pipeFds}); a virtual thread blocked on a monitor pins its carrier on JDK 22 and 23.
      */
-    private synchronized Pipe getPipe() throws SyscallException {
-        Pipe p = pool.poll();
-        if (p != null) return p;
-        if (Unistd.pipe2(pipeFds, Unistd.O_CLOEXEC | Unistd.O_NONBLOCK) < 0) return null;
-        p = new Pipe(pipeFds.get(JAVA_INT, 0), pipeFds.get(JAVA_INT, 4));
-        if (growPipes) {
-            Unistd.fcntl(p.rfd, Unistd.F_SETPIPE_SZ, (int) maxSpliceSize); // Go ignores its error
-        } else if (!checkedPipeSize) {
-            checkedPipeSize = true;
-            Errno.check("fcntl", Unistd.fcntl(p.rfd, Unistd.F_GETPIPE_SZ, 0));
+    private Pipe getPipe() throws SyscallException {
+        poolLock.lock();
+        try {
+            Pipe p = pool.poll();
+            if (p != null) return p;
+            if (Unistd.pipe2(pipeFds, Unistd.O_CLOEXEC | Unistd.O_NONBLOCK) < 0) return null;
+            p = new Pipe(pipeFds.get(JAVA_INT, 0), pipeFds.get(JAVA_INT, 4));
+            if (growPipes) {
+                Unistd.fcntl(p.rfd, Unistd.F_SETPIPE_SZ, (int) maxSpliceSize); // Go ignores its error
+            } else if (!checkedPipeSize) {
+                checkedPipeSize = true;
+                Errno.check("fcntl", Unistd.fcntl(p.rfd, Unistd.F_GETPIPE_SZ, 0));
+            }
+            return p;
+        } finally {
+            poolLock.unlock();
         }
-        return p;
     }
 
-    /** {@code putPipe}: back into the pool, unless data is stranded in it. */
-    private synchronized void putPipe(Pipe p, long data) {
-        if (data != 0) destroy(p);
-        else pool.push(p);
+    /** {@code putPipe}: back into the pool, unless data is stranded in it (then closed, outside the lock). */
+    private void putPipe(Pipe p, long data) {
+        if (data != 0) {
+            destroy(p);
+            return;
+        }
+        poolLock.lock();
+        try {
+            pool.push(p);
+        } finally {
+            poolLock.unlock();
+        }
     }
 
     private static void destroy(Pipe p) {
@@ -108,8 +125,13 @@ public final class Splice implements AutoCloseable {
 
     /** Closes the pooled pipes (Go's finalizers would, eventually). */
     @Override
-    public synchronized void close() {
-        while (!pool.isEmpty()) destroy(pool.pop());
-        if (arena.scope().isAlive()) arena.close();
+    public void close() {
+        poolLock.lock();
+        try {
+            while (!pool.isEmpty()) destroy(pool.pop());
+            if (arena.scope().isAlive()) arena.close();
+        } finally {
+            poolLock.unlock();
+        }
     }
 }

@@ -151,14 +151,14 @@ public final class EchoServer implements Server {
 
     /** Registers {@code conn} as active, or closes it when {@code --max-conns} are already served. */
     private boolean admit(TCPConn conn) {
-        synchronized (lock) {
-            if (lifecycle.admit()) {
-                active.add(conn);
-                return true;
-            }
+        if (!lifecycle.admit()) {
+            closeQuietly(conn);
+            return false;
         }
-        closeQuietly(conn);
-        return false;
+        synchronized (lock) {
+            active.add(conn);
+        }
+        return true;
     }
 
     /** {@code go handle(conn)}: a virtual thread per connection. */
@@ -227,9 +227,9 @@ public final class EchoServer implements Server {
     /** The connection is done: no longer active, and closed (Go's conn.Close). */
     private void retire(TCPConn conn) {
         synchronized (lock) {
-            active.remove(conn);
-            closeQuietly(conn);
+            active.remove(conn); // out of the drain's reach before its fd is closed (and maybe reused)
         }
+        closeQuietly(conn); // outside the monitor: a virtual thread in a syscall must not hold one (JDK 22-23 pin it)
         lifecycle.released();
     }
 

@@ -28,6 +28,14 @@ final class Jar {
     }
 
     /** Output and status of a process that is expected to end by itself. */
+    /** {@code --mode} and the words of {@code mode} ("eventloop --io io_uring"), then {@code rest}: for tests parameterized by mode. */
+    static String[] modeArgs(String mode, String... rest) {
+        List<String> args = new ArrayList<>(List.of("--mode"));
+        args.addAll(List.of(mode.split(" ")));
+        args.addAll(List.of(rest));
+        return args.toArray(String[]::new);
+    }
+
     record Result(int status, String stdout, String stderr) {}
 
     static Result run(List<String> command) throws IOException, InterruptedException {

@@ -40,10 +40,7 @@ class LeakIT {
     @ValueSource(strings = {"sequential", "goroutine", "eventloop", "eventloop --io io_uring"})
     void aHundredThousandConnectionsLeaveNoFdThreadOrNativeMemoryBehind(String mode) throws Exception {
         int port = Jar.freePort();
-        List<String> args = new ArrayList<>(List.of("--mode"));
-        args.addAll(List.of(mode.split(" ")));
-        args.addAll(List.of("--listen", "127.0.0.1:" + port, "--quiet"));
-        List<String> cmd = new ArrayList<>(Jar.command(args.toArray(String[]::new)));
+        List<String> cmd = new ArrayList<>(Jar.command(Jar.modeArgs(mode, "--listen", "127.0.0.1:" + port, "--quiet")));
         cmd.add(1, "-XX:NativeMemoryTracking=summary");
         Process server = new ProcessBuilder(cmd).redirectError(dir.resolve("stderr.txt").toFile())
                 .redirectOutput(dir.resolve("stdout.txt").toFile()).start();

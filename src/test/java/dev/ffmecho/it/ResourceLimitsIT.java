@@ -30,9 +30,7 @@ class ResourceLimitsIT {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"goroutine", "eventloop", "eventloop --io io_uring"})
     void emfileBacksOffKeepsServingAndAcceptsAgainWhenFdsFreeUp(String mode) throws Exception {
         int port = Jar.freePort();
-        List<String> args = new ArrayList<>(List.of("--mode"));
-        args.addAll(List.of(mode.split(" ")));
-        args.addAll(List.of("--listen", "127.0.0.1:" + port, "--quiet"));
+        List<String> args = new ArrayList<>(List.of(Jar.modeArgs(mode, "--listen", "127.0.0.1:" + port, "--quiet")));
         if (mode.startsWith("eventloop")) args.addAll(List.of("--loops", "1")); // one loop: one back-off sequence
         String command = "ulimit -n " + FD_LIMIT + " && exec " + String.join(" ", Jar.command(args.toArray(String[]::new)));
         Path stderr = dir.resolve("stderr.txt");

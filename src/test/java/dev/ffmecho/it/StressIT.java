@@ -33,10 +33,10 @@ class StressIT {
 
     /** 10 000 connections open at the same time, each echoing, then all closed; the server stays clean. */
     @ParameterizedTest
-    @ValueSource(strings = {"eventloop", "goroutine"})
+    @ValueSource(strings = {"eventloop", "eventloop --io io_uring", "goroutine"})
     void tenThousandConcurrentConnections(String mode) throws Exception {
         int port = Jar.freePort();
-        Process server = new ProcessBuilder(Jar.command("--mode", mode, "--listen", "127.0.0.1:" + port, "--quiet"))
+        Process server = new ProcessBuilder(Jar.command(Jar.modeArgs(mode, "--listen", "127.0.0.1:" + port, "--quiet")))
                 .redirectError(dir.resolve("stderr.txt").toFile()).start();
         List<Socket> clients = new ArrayList<>();
         try {
@@ -157,10 +157,10 @@ class StressIT {
      * its RSS may grow by the connection's socket buffers' worth at most, not by the 64 MiB.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"sequential", "goroutine", "eventloop"})
+    @ValueSource(strings = {"sequential", "goroutine", "eventloop", "eventloop --io io_uring"})
     void aSlowReaderDoesNotGrowTheServersMemory(String mode) throws Exception {
         int port = Jar.freePort();
-        List<String> cmd = new ArrayList<>(Jar.command("--mode", mode, "--listen", "127.0.0.1:" + port, "--quiet"));
+        List<String> cmd = new ArrayList<>(Jar.command(Jar.modeArgs(mode, "--listen", "127.0.0.1:" + port, "--quiet")));
         cmd.addAll(1, List.of("-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch")); // RSS moves only with native growth
         Process server = new ProcessBuilder(cmd).redirectError(dir.resolve("stderr.txt").toFile()).start();
         try (Socket slow = new Socket()) {
