@@ -69,47 +69,33 @@ class BenchToolsIT {
         assertTrue(r.stdout().contains("echoed bytes verified"), r.stdout());
     }
 
+    /** The load client against every server the benches run: ffm-echo's event loop on both backends and the C yardsticks. */
     @Test
-    void theLoadClientVerifiesEveryEchoFromFfmEchoAndTheCServer() throws Exception {
-        int port = Jar.freePort();
-        Process ffm = new ProcessBuilder(Jar.command("--mode", "eventloop", "--loops", "1", "--quiet",
-                "--listen", "127.0.0.1:" + port)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            CliIT.awaitListening(port);
-            assertVerifiedEchoes(load(port, "-P", Long.toString(ffm.pid())), "ffm-echo eventloop");
-        } finally {
-            ffm.destroy();
-            assertTrue(ffm.waitFor(20, TimeUnit.SECONDS));
+    void theLoadClientVerifiesEveryEchoFromFfmEchoAndTheCServers() throws Exception {
+        for (String io : List.of("epoll", "io_uring")) {
+            int port = Jar.freePort();
+            assertServerEchoes(Jar.command("--mode", "eventloop", "--io", io, "--loops", "1", "--quiet", "--listen", "127.0.0.1:" + port),
+                    port, "ffm-echo eventloop --io " + io);
         }
         for (List<String> c : List.of(List.of("echo_server", "-m", "lt"), List.of("echo_server", "-m", "et"), List.of("uring_echo_server"))) {
-            int cport = Jar.freePort();
-            List<String> cmd = new ArrayList<>(List.of(bin.resolve(c.get(0)).toString(), "-p", Integer.toString(cport)));
+            int port = Jar.freePort();
+            List<String> cmd = new ArrayList<>(List.of(bin.resolve(c.get(0)).toString(), "-p", Integer.toString(port)));
             cmd.addAll(c.subList(1, c.size()));
-            Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            try {
-                CliIT.awaitListening(cport);
-                assertVerifiedEchoes(load(cport), String.join(" ", c));
-            } finally {
-                server.destroy();
-                assertTrue(server.waitFor(20, TimeUnit.SECONDS));
-                assertEquals(0, server.exitValue(), String.join(" ", c) + " exits 0 on SIGTERM");
-            }
+            assertServerEchoes(cmd, port, String.join(" ", c));
         }
     }
 
-    @Test
-    void theLoadClientVerifiesEveryEchoFromFfmEchosIoUringBackend() throws Exception {
-        int port = Jar.freePort();
-        Process ffm = new ProcessBuilder(Jar.command("--mode", "eventloop", "--io", "io_uring", "--loops", "1", "--quiet",
-                "--listen", "127.0.0.1:" + port)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    /** Starts {@code command} listening on {@code port}, runs the load client at it, and expects exit 0 on SIGTERM. */
+    private static void assertServerEchoes(List<String> command, int port, String who) throws Exception {
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
             CliIT.awaitListening(port);
-            assertVerifiedEchoes(load(port, "-P", Long.toString(ffm.pid())), "ffm-echo eventloop --io io_uring");
+            assertVerifiedEchoes(load(port, "-P", Long.toString(server.pid())), who);
         } finally {
-            ffm.destroy();
-            assertTrue(ffm.waitFor(20, TimeUnit.SECONDS));
+            server.destroy();
+            assertTrue(server.waitFor(20, TimeUnit.SECONDS));
         }
-        assertEquals(0, ffm.exitValue());
+        assertEquals(0, server.exitValue(), who + " exits 0 on SIGTERM");
     }
 
     /** A server that echoes everything but flips one byte: the client must say where, and exit 1. */
