@@ -4,6 +4,7 @@ import dev.ffmecho.net.NetInit;
 import dev.ffmecho.net.Profile;
 import dev.ffmecho.net.Resolver;
 import dev.ffmecho.net.TCPAddr;
+import dev.ffmecho.flags.UsageException;
 import dev.ffmecho.loop.Io;
 import dev.ffmecho.loop.IoUnavailableException;
 import dev.ffmecho.loop.Trigger;

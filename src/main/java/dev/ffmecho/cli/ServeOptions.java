@@ -1,5 +1,8 @@
 package dev.ffmecho.cli;
 
+import dev.ffmecho.flags.Flags;
+import dev.ffmecho.flags.UsageException;
+
 import java.util.List;
 
 /**
@@ -26,38 +29,26 @@ record ServeOptions(String listen, String profile, String mode, int loops, Strin
         int maxConns = 0;
         boolean quiet = false;
         boolean narrate = false;
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            String name = arg;
-            String value = null;
-            int eq = arg.indexOf('=');
-            if (arg.startsWith("--") && eq > 0) {
-                name = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            }
-            switch (name) {
-                case "--quiet", "-q" -> quiet = noValue(name, value);
-                case "--narrate" -> narrate = noValue(name, value);
-                case "--listen", "--profile", "--mode", "--loops", "--io", "--trigger", "--accept", "--procs", "--max-conns" -> {
-                    if (value == null) {
-                        if (i + 1 >= args.size()) throw new UsageException(name + " needs a value; see ffm-echo --help");
-                        value = args.get(++i);
-                    }
-                    switch (name) {
-                        case "--listen" -> listen = value;
-                        case "--profile" -> profile = oneOf(name, value, "go1.6", "go1.19", "go1.23");
-                        case "--mode" -> mode = oneOf(name, value, "sequential", "goroutine", "eventloop");
-                        case "--loops" -> loops = positive(name, value, 1024);
-                        case "--io" -> io = oneOf(name, value, "epoll", "io_uring");
-                        case "--trigger" -> trigger = oneOf(name, value, "level", "edge");
-                        case "--accept" -> accept = oneOf(name, value, "reuseport", "single");
-                        case "--procs" -> procs = positive(name, value, 32767); // the JDK scheduler's limit
-                        default -> maxConns = positive(name, value, 1 << 24);
-                    }
-                }
-                default -> throw new UsageException(arg.startsWith("-")
-                        ? "unknown flag " + arg + "; see ffm-echo --help"
-                        : "unexpected argument \"" + arg + "\"; flags are --listen, --profile, --mode, --loops, --io, --trigger, --accept, --procs, --max-conns, --quiet, --narrate");
+        Flags flags = new Flags("see ffm-echo --help")
+                .valued("--listen", "--profile", "--mode", "--loops", "--io", "--trigger", "--accept", "--procs", "--max-conns")
+                .plain("--quiet", "--narrate").alias("-q", "--quiet");
+        for (Flags.Arg arg : flags.parse(args)) {
+            String name = arg.flag();
+            String value = arg.value();
+            switch (name == null ? "" : name) {
+                case "--quiet" -> quiet = true;
+                case "--narrate" -> narrate = true;
+                case "--listen" -> listen = value;
+                case "--profile" -> profile = oneOf(name, value, "go1.6", "go1.19", "go1.23");
+                case "--mode" -> mode = oneOf(name, value, "sequential", "goroutine", "eventloop");
+                case "--loops" -> loops = positive(name, value, 1024);
+                case "--io" -> io = oneOf(name, value, "epoll", "io_uring");
+                case "--trigger" -> trigger = oneOf(name, value, "level", "edge");
+                case "--accept" -> accept = oneOf(name, value, "reuseport", "single");
+                case "--procs" -> procs = positive(name, value, 32767); // the JDK scheduler's limit
+                case "--max-conns" -> maxConns = positive(name, value, 1 << 24);
+                default -> throw new UsageException("unexpected argument \"" + value + "\"; flags are --listen, --profile, --mode, "
+                        + "--loops, --io, --trigger, --accept, --procs, --max-conns, --quiet, --narrate");
             }
         }
         if (!mode.equals("eventloop")) {
@@ -72,11 +63,6 @@ record ServeOptions(String listen, String profile, String mode, int loops, Strin
         }
         return new ServeOptions(listen, profile, mode, loops, io != null ? io : DEFAULT_IO, trigger != null ? trigger : DEFAULT_TRIGGER,
                 accept != null ? accept : DEFAULT_ACCEPT, procs, maxConns, quiet, narrate);
-    }
-
-    private static boolean noValue(String flag, String value) throws UsageException {
-        if (value != null) throw new UsageException(flag + " takes no value; write " + flag);
-        return true;
     }
 
     private static String oneOf(String flag, String value, String... allowed) throws UsageException {

@@ -1,5 +1,6 @@
 package dev.ffmecho.trace;
 
+import dev.ffmecho.flags.UsageException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,8 @@
 package dev.ffmecho.trace;
 
+import dev.ffmecho.flags.Flags;
+import dev.ffmecho.flags.UsageException;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -81,38 +84,18 @@ public final class TraceDiffCommand {
         boolean normalized = false;
         boolean concurrent = false;
         if (args == null) args = List.of();
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (a == null) throw new UsageException("empty argument; " + USAGE);
-            String value = null;
-            String flag = a;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                flag = a.substring(0, eq);
-                value = a.substring(eq + 1);
-            }
-            switch (flag) {
-                case "-h", "--help" -> {
-                    return new Options(null, null, null, false, false, false, false, true);
-                }
-                case "--explain" -> explain = noValue(flag, value);
-                case "--side-by-side" -> sideBySide = noValue(flag, value);
-                case "--normalized" -> normalized = noValue(flag, value);
-                case "--concurrent" -> concurrent = noValue(flag, value);
-                case "--reference", "--html" -> {
-                    if (value == null) {
-                        if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
-                            throw new UsageException(flag + " needs a value; " + USAGE);
-                        }
-                        value = args.get(++i);
-                    }
-                    if (value.isEmpty()) throw new UsageException(flag + " needs a value; " + USAGE);
-                    if (flag.equals("--reference")) reference = value; else html = value;
-                }
+        if (args.contains("-h") || args.contains("--help")) return new Options(null, null, null, false, false, false, false, true);
+        Flags flags = new Flags(USAGE).valued("--reference", "--html").plain("--explain", "--side-by-side", "--normalized", "--concurrent");
+        for (Flags.Arg arg : flags.parse(args)) {
+            switch (arg.positional() ? "" : arg.flag()) {
+                case "--explain" -> explain = true;
+                case "--side-by-side" -> sideBySide = true;
+                case "--normalized" -> normalized = true;
+                case "--concurrent" -> concurrent = true;
+                case "--reference" -> reference = arg.value();
+                case "--html" -> html = arg.value();
                 default -> {
-                    if (a.startsWith("-") && !a.equals("-")) {
-                        throw new UsageException("unknown option " + a + "; " + USAGE);
-                    }
+                    String a = arg.value();
                     if (actual != null) {
                         throw new UsageException("one ACTUAL trace expected, got " + actual + " and " + a + "; " + USAGE);
                     }
@@ -149,11 +132,6 @@ public final class TraceDiffCommand {
             trace.trailer().forEach(e -> out.println(e.text()));
         }
         out.flush();
-    }
-
-    private static boolean noValue(String flag, String value) throws UsageException {
-        if (value != null) throw new UsageException(flag + " takes no value; " + USAGE);
-        return true;
     }
 
     private static void writeHtml(Path file, String html) throws UsageException {

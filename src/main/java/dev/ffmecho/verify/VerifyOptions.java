@@ -1,5 +1,8 @@
 package dev.ffmecho.verify;
 
+import dev.ffmecho.flags.Flags;
+import dev.ffmecho.flags.UsageException;
+
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,33 +27,26 @@ record VerifyOptions(String profile, String mode, Clients clients, Path go, Path
         Path go = null;
         Path html = null;
         Path keep = null;
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            if (arg.equals("--help") || arg.equals("-h")) {
-                return new VerifyOptions(profile, mode, Clients.SERIAL, null, null, null, true);
-            }
-            if (!arg.startsWith("--")) throw bad("unexpected argument " + arg + " (verify takes only options)");
-            int eq = arg.indexOf('=');
-            String flag = eq > 0 ? arg.substring(0, eq) : arg;
-            String value;
-            if (eq > 0) {
-                value = arg.substring(eq + 1);
-            } else if (i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
-                value = args.get(++i);
-            } else {
-                value = null;
-            }
-            if (!List.of("--profile", "--mode", "--clients", "--go", "--html", "--keep").contains(flag)) {
-                throw bad("unknown option " + flag);
-            }
-            if (value == null || value.isEmpty()) throw bad(flag + " needs a value");
-            switch (flag) {
+        if (args.contains("--help") || args.contains("-h")) {
+            return new VerifyOptions(profile, mode, Clients.SERIAL, null, null, null, true);
+        }
+        List<Flags.Arg> parsed;
+        try {
+            parsed = new Flags(USAGE).valued("--profile", "--mode", "--clients", "--go", "--html", "--keep").parse(args);
+        } catch (UsageException e) {
+            throw VerifyException.cannotRun(e.getMessage());
+        }
+        for (Flags.Arg arg : parsed) {
+            String flag = arg.flag();
+            String value = arg.value();
+            switch (arg.positional() ? "" : flag) {
                 case "--profile" -> profile = oneOf(flag, value, PROFILES);
                 case "--mode" -> mode = mode(value);
                 case "--clients" -> clients = Clients.parse(value);
                 case "--go" -> go = path(flag, value);
                 case "--html" -> html = path(flag, value);
-                default -> keep = path(flag, value);
+                case "--keep" -> keep = path(flag, value);
+                default -> throw bad("unexpected argument " + value + " (verify takes only options)");
             }
         }
         return new VerifyOptions(profile, mode, clients != null ? clients : Clients.defaultFor(mode), go, html, keep, false);

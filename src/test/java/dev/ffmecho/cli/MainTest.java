@@ -1,5 +1,7 @@
 package dev.ffmecho.cli;
 
+import dev.ffmecho.flags.UsageException;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

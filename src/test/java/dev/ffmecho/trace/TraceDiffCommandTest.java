@@ -190,7 +190,7 @@ class TraceDiffCommandTest {
     @Test
     void badUsage() {
         assertOneErrorLine(Fixtures.run(), "missing ACTUAL", "usage:");
-        assertOneErrorLine(Fixtures.run("a.strace", "--frobnicate"), "unknown option --frobnicate");
+        assertOneErrorLine(Fixtures.run("a.strace", "--frobnicate"), "unknown flag --frobnicate");
         assertOneErrorLine(Fixtures.run("a.strace", "--reference"), "--reference needs a value");
         assertOneErrorLine(Fixtures.run("a.strace", "--html", "--explain"), "--html needs a value");
         assertOneErrorLine(Fixtures.run("a.strace", "b.strace"), "one ACTUAL trace expected");

@@ -59,7 +59,7 @@ class VerifyCommandTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "--frobnicate|unknown option --frobnicate",
+            "--frobnicate|unknown flag --frobnicate",
             "--profile|--profile needs a value",
             "--profile=|--profile needs a value",
             "--clients --go /usr/bin/go|--clients needs a value",
