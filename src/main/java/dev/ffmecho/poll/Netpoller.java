@@ -111,7 +111,14 @@ public final class Netpoller implements AutoCloseable {
     private int epfd = -1;
     private PollDesc[] descs = new PollDesc[64];
     private int nextSeq;
-    /** netpollBreakRd/Wr (go1.19: a pipe's two ends; go1.23: one eventfd), or -1. */
+    /**
+     * netpollBreakRd/Wr (go1.19: a pipe's two ends; go1.23: one eventfd), or -1. Made and registered
+     * as Go's netpollinit does (the traces show both), but never written: Go's netpollBreak writes to
+     * it to interrupt a blocked netpoll when a timer falls due or a P needs the M back, and neither
+     * happens here — the blocking poll is one platform thread's, and a new virtual thread runs on a
+     * carrier without it. In the Go 1.19 echo servers traced by verify nothing is written to it either. Held
+     * to be closed.
+     */
     private int breakRd = -1;
     private int breakWr = -1;
     /** Whether some thread holds the poller role ({@code sched.lastpoll == 0} in Go: one is in netpoll). */
