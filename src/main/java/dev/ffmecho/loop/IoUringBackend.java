@@ -83,9 +83,9 @@ final class IoUringBackend implements Backend {
     private int[] queueTail = new int[INITIAL_FDS];
     private int[] queued = new int[INITIAL_FDS];
     private int[] sent = new int[INITIAL_FDS];
-    private final int[] next = new int[BUFFERS];
+    private final int[] next;
     /** Bytes received into each buffer. */
-    private final int[] length = new int[BUFFERS];
+    private final int[] length;
     private int count;
     /** Connections whose recv ended for want of buffers, to re-arm when some come back. */
     private int[] starved = new int[INITIAL_FDS];
@@ -96,8 +96,15 @@ final class IoUringBackend implements Backend {
     private boolean ending;
 
     IoUringBackend(int wakeFd, Events events) throws IOException {
+        this(wakeFd, events, BUFFERS, BUFFER_SIZE);
+    }
+
+    /** With {@code bufferCount} provided buffers of {@code bufferSize} bytes (a power of two): tests use a small ring. */
+    IoUringBackend(int wakeFd, Events events, int bufferCount, int bufferSize) throws IOException {
         this.events = events;
         this.wakeFd = wakeFd;
+        this.next = new int[bufferCount];
+        this.length = new int[bufferCount];
         IoUringRings r;
         try {
             r = open(RING_ENTRIES);
@@ -107,7 +114,7 @@ final class IoUringBackend implements Backend {
         }
         this.ring = r;
         try {
-            this.buffers = IoUringBufRing.register(ring, BUFFER_GROUP, BUFFERS, BUFFER_SIZE);
+            this.buffers = IoUringBufRing.register(ring, BUFFER_GROUP, bufferCount, bufferSize);
         } catch (SyscallException | RuntimeException e) {
             ring.close();
             arena.close();

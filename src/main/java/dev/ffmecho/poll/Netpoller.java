@@ -106,10 +106,13 @@ public final class Netpoller implements AutoCloseable {
      * threads never pin their carrier on it (JDK 22/23).
      */
     private final ReentrantLock lock = new ReentrantLock();
+    /** Room for fds 0-63 at first: a listener and a few connections without growing. */
+    private static final int INITIAL_DESCS = 64;
     private final MemorySegment ctlEvent = EpollEvent.allocate(arena);
     /** The epoll fd, created by the first {@link #open} as Go's {@code netpollinit} is (serverInit once). */
     private int epfd = -1;
-    private PollDesc[] descs = new PollDesc[64];
+    /** Each registered fd's PollDesc, indexed by fd; doubles when an fd does not fit. */
+    private PollDesc[] descs = new PollDesc[INITIAL_DESCS];
     private int nextSeq;
     /**
      * netpollBreakRd/Wr (go1.19: a pipe's two ends; go1.23: one eventfd), or -1. Made and registered
