@@ -266,7 +266,7 @@ class ReliabilityTest {
      * A client half-closes right after 8 MiB it is not yet reading, so the server is backpressured
      * when the FIN is sent: once the client reads, every byte comes back, then EOF. (Whether the
      * FIN reaches the server while it is not reading depends on the windows; the rule that makes
-     * that case safe, edge-triggered, is in EchoConnections.onEvent.)
+     * that case safe, edge-triggered, is in EpollBackend.onEvent; with io_uring the recv's EOF completion waits behind the queued sends.)
      */
     @ParameterizedTest
     @EnumSource(Setup.class)
