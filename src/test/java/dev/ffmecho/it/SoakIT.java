@@ -41,11 +41,11 @@ class SoakIT {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"sequential", "goroutine", "eventloop"})
+    @ValueSource(strings = {"sequential", "goroutine", "eventloop", "eventloop --io io_uring"})
     void mixedLoadWithZeroErrors(String mode) throws Exception {
         int port = Jar.freePort();
-        Path stderr = dir.resolve(mode + "-stderr.txt");
-        List<String> cmd = new ArrayList<>(Jar.command("--mode", mode, "--listen", "127.0.0.1:" + port, "--quiet"));
+        Path stderr = dir.resolve(mode.replace(' ', '_') + "-stderr.txt");
+        List<String> cmd = new ArrayList<>(Jar.command(Jar.modeArgs(mode, "--listen", "127.0.0.1:" + port, "--quiet")));
         // A fixed, pre-touched heap: RSS then moves only if native memory or the JVM's own areas grow,
         // not because G1 expands a 6 GiB-max heap as garbage accumulates between collections.
         cmd.addAll(1, List.of("-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch"));
