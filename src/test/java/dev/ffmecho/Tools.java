@@ -55,4 +55,32 @@ public final class Tools {
         }
         return -1;
     }
+
+    /**
+     * Starts a platform thread that writes {@code total} random bytes (seeded) to {@code socket} in
+     * 16 KiB chunks, digesting them into {@code sent} and counting them in {@code written}, then
+     * half-closes: the client of a backpressure test, which does not read meanwhile.
+     */
+    public static java.util.concurrent.CompletableFuture<Void> writeRandom(java.net.Socket socket, long total, long seed,
+                                                                          java.security.MessageDigest sent, AtomicLong written) {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().name("random-writer").start(() -> {
+            try {
+                java.util.Random r = new java.util.Random(seed);
+                byte[] chunk = new byte[16 * 1024];
+                java.io.OutputStream out = socket.getOutputStream();
+                for (long left = total; left > 0; left -= chunk.length) {
+                    r.nextBytes(chunk);
+                    out.write(chunk);
+                    sent.update(chunk);
+                    written.addAndGet(chunk.length);
+                }
+                socket.shutdownOutput();
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
 }

@@ -307,24 +307,7 @@ class ReliabilityTest {
             slow.setSoTimeout(30000);
             MessageDigest sent = MessageDigest.getInstance("SHA-256");
             AtomicLong written = new AtomicLong();
-            CompletableFuture<Void> writer = new CompletableFuture<>();
-            Thread.ofPlatform().name("slow-writer").start(() -> {
-                try {
-                    Random r = new Random(64);
-                    byte[] chunk = new byte[64 * 1024];
-                    OutputStream out = slow.getOutputStream();
-                    for (long left = total; left > 0; left -= chunk.length) {
-                        r.nextBytes(chunk);
-                        out.write(chunk);
-                        sent.update(chunk);
-                        written.addAndGet(chunk.length);
-                    }
-                    slow.shutdownOutput();
-                    writer.complete(null);
-                } catch (Throwable e) {
-                    writer.completeExceptionally(e);
-                }
-            });
+            CompletableFuture<Void> writer = Tools.writeRandom(slow, total, 64, sent, written);
             // The writer stalls: the server stopped reading because nobody reads its echo.
             long stalled = Tools.awaitStall(written);
             assertTrue(stalled > 0 && stalled < total, "the writer is held back, after " + stalled + " bytes");
