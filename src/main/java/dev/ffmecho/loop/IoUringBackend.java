@@ -414,12 +414,7 @@ final class IoUringBackend implements Backend {
     @Override
     public void close() {
         for (int fd = 0; fd < state.length; fd++) {
-            if ((state[fd] & OPEN) != 0) {
-                state[fd] = 0;
-                count--;
-                Unistd.close(fd);
-                events.closed(fd);
-            }
+            if ((state[fd] & OPEN) != 0) close(fd);
         }
         buffers.close();
         ring.close();

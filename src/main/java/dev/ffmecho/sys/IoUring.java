@@ -30,7 +30,6 @@ public final class IoUring {
     // io_uring_params.features
     public static final int IORING_FEAT_SINGLE_MMAP = 1;
     public static final int IORING_FEAT_NODROP = 1 << 1;
-    public static final int IORING_FEAT_FAST_POLL = 1 << 5;
     public static final int IORING_FEAT_EXT_ARG = 1 << 8;
 
     // mmap(2) offsets of the three regions
@@ -43,7 +42,6 @@ public final class IoUring {
     public static final int IORING_ENTER_EXT_ARG = 1 << 3;
 
     // opcodes (enum io_uring_op)
-    public static final int IORING_OP_NOP = 0;
     public static final int IORING_OP_ACCEPT = 13;
     public static final int IORING_OP_ASYNC_CANCEL = 14;
     public static final int IORING_OP_READ = 22;
@@ -61,10 +59,6 @@ public final class IoUring {
     public static final int IORING_CQE_F_MORE = 1 << 1;
     public static final int IORING_CQE_F_SOCK_NONEMPTY = 1 << 2;
     public static final int IORING_CQE_BUFFER_SHIFT = 16;
-
-    // sq ring flags
-    public static final int IORING_SQ_CQ_OVERFLOW = 1 << 1;
-    public static final int IORING_SQ_TASKRUN = 1 << 2;
 
     // io_uring_register(2) opcodes
     public static final int IORING_REGISTER_PROBE = 8;

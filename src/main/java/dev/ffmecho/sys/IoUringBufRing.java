@@ -87,14 +87,6 @@ public final class IoUringBufRing implements AutoCloseable {
         return r;
     }
 
-    public int group() {
-        return group;
-    }
-
-    public int count() {
-        return count;
-    }
-
     /** Buffer {@code bid}'s native address, where the kernel put what it received. */
     public long address(int bid) {
         return buffers.address() + (long) bid * size;

@@ -49,7 +49,6 @@ public final class IoUringRings implements AutoCloseable {
     private final MemorySegment cqes;
     private final long sqHead;
     private final long sqTail;
-    private final long sqFlags;
     private final long cqHead;
     private final long cqTail;
     /** The SQ tail as this thread has filled it; published to the kernel at {@link #submitAndWait}. */
@@ -90,7 +89,6 @@ public final class IoUringRings implements AutoCloseable {
         this.cqes = cq.asSlice(IoUringParams.cqOffset(params, "cqes"), cqEntries * IoUringCqe.SIZE);
         this.sqHead = IoUringParams.sqOffset(params, "head");
         this.sqTail = IoUringParams.sqOffset(params, "tail");
-        this.sqFlags = IoUringParams.sqOffset(params, "flags");
         this.sqMask = sq.get(JAVA_INT, IoUringParams.sqOffset(params, "ring_mask"));
         this.cqHead = IoUringParams.cqOffset(params, "head");
         this.cqTail = IoUringParams.cqOffset(params, "tail");
@@ -179,11 +177,6 @@ public final class IoUringRings implements AutoCloseable {
         return at;
     }
 
-    /** SQEs filled but not yet consumed by the kernel. */
-    public int pending() {
-        return sqTailLocal - (int) INT.getAcquire(sqRing, sqHead);
-    }
-
     /**
      * Publishes the SQEs filled since the last call and enters the kernel once: it consumes them,
      * runs pending completion work, and waits for at least {@code minComplete} completions, at most
@@ -238,11 +231,6 @@ public final class IoUringRings implements AutoCloseable {
         }
         cqHeadLocal += n;
         INT.setRelease(cqRing, cqHead, cqHeadLocal);
-    }
-
-    /** Whether the kernel had completions it could not post (IORING_SQ_CQ_OVERFLOW): enter again to flush them. */
-    public boolean overflowed() {
-        return ((int) INT.getAcquire(sqRing, sqFlags) & IoUring.IORING_SQ_CQ_OVERFLOW) != 0;
     }
 
     /** Unmaps the rings and closes the fd; the kernel cancels whatever is still in flight. */

@@ -85,7 +85,6 @@ public final class IoUringSqe {
     }
 
     public static int opcode(MemorySegment sqes, long at) { return Byte.toUnsignedInt((byte) OPCODE.get(sqes, at)); }
-    public static int flags(MemorySegment sqes, long at) { return Byte.toUnsignedInt((byte) FLAGS.get(sqes, at)); }
     public static int ioprio(MemorySegment sqes, long at) { return Short.toUnsignedInt((short) IOPRIO.get(sqes, at)); }
     public static int fd(MemorySegment sqes, long at) { return (int) FD.get(sqes, at); }
     public static long addr(MemorySegment sqes, long at) { return (long) ADDR.get(sqes, at); }

@@ -60,18 +60,7 @@ class CliIT {
     void servesEchoAndExitsZeroOnSigterm() throws Exception {
         int port = Jar.freePort();
         Process server = new ProcessBuilder(Jar.command("--listen", ":" + port)).start();
-        try {
-            awaitListening(port);
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                s.getOutputStream().write("hello\n".getBytes());
-                s.shutdownOutput();
-                assertArrayEquals("hello\n".getBytes(), s.getInputStream().readAllBytes());
-            }
-        } finally {
-            server.toHandle().destroy(); // SIGTERM, without closing our ends of its pipes
-            assertTrue(server.waitFor(10, TimeUnit.SECONDS));
-        }
-        assertEquals(0, server.exitValue());
+        echoOnceThenSigterm(server, port, "hello\n");
         try (InputStream out = server.getInputStream()) {
             assertEquals("--> binding to :" + port + "\n.", new String(out.readAllBytes()));
         }
@@ -102,18 +91,7 @@ class CliIT {
         Path err = Files.createTempFile("narrate", ".txt");
         Process server = new ProcessBuilder(Jar.command("--mode", "eventloop", "--io", "io_uring", "--loops", "1", "--narrate",
                 "--quiet", "--listen", "127.0.0.1:" + port)).redirectError(err.toFile()).start();
-        try {
-            awaitListening(port);
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                s.getOutputStream().write("hi".getBytes());
-                s.shutdownOutput();
-                assertArrayEquals("hi".getBytes(), s.getInputStream().readAllBytes());
-            }
-        } finally {
-            server.toHandle().destroy();
-            assertTrue(server.waitFor(10, TimeUnit.SECONDS));
-        }
-        assertEquals(0, server.exitValue());
+        echoOnceThenSigterm(server, port, "hi");
         List<String> lines = Files.readAllLines(err);
         Files.delete(err);
         String all = String.join("\n", lines);
@@ -212,6 +190,25 @@ class CliIT {
     }
 
     /** Waits until something accepts TCP connections on 127.0.0.1:port (bounded: 20 s). */
+    /**
+     * One client sends {@code payload}, half-closes and must get it back; then SIGTERM to the
+     * server (without closing our ends of its pipes), which must exit 0 within 10 s.
+     */
+    private static void echoOnceThenSigterm(Process server, int port, String payload) throws Exception {
+        try {
+            awaitListening(port);
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.getOutputStream().write(payload.getBytes());
+                s.shutdownOutput();
+                assertArrayEquals(payload.getBytes(), s.getInputStream().readAllBytes());
+            }
+        } finally {
+            server.toHandle().destroy();
+            assertTrue(server.waitFor(10, TimeUnit.SECONDS));
+        }
+        assertEquals(0, server.exitValue());
+    }
+
     static void awaitListening(int port) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {

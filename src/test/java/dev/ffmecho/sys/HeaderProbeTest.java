@@ -180,13 +180,12 @@ class HeaderProbeTest {
 
     @Test
     void ioUringLayoutsMatchLinuxIoUringH() {
-        assertStruct("io_uring_params", IoUringParams.LAYOUT, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[0], 1, IO_URING_STRUCTS[0].length));
-        assertStruct("io_sqring_offsets", IoUringParams.SQ_OFFSETS, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[1], 1, IO_URING_STRUCTS[1].length));
-        assertStruct("io_cqring_offsets", IoUringParams.CQ_OFFSETS, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[2], 1, IO_URING_STRUCTS[2].length));
-        assertStruct("io_uring_sqe", IoUringSqe.LAYOUT, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[3], 1, IO_URING_STRUCTS[3].length));
-        assertStruct("io_uring_cqe", IoUringCqe.LAYOUT, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[4], 1, IO_URING_STRUCTS[4].length));
-        assertStruct("io_uring_buf", IoUringBufRing.BUF, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[5], 1, IO_URING_STRUCTS[5].length));
-        assertStruct("io_uring_buf_reg", IoUringBufRing.REG, java.util.Arrays.copyOfRange(IO_URING_STRUCTS[6], 1, IO_URING_STRUCTS[6].length));
+        StructLayout[] layouts = {IoUringParams.LAYOUT, IoUringParams.SQ_OFFSETS, IoUringParams.CQ_OFFSETS, IoUringSqe.LAYOUT,
+            IoUringCqe.LAYOUT, IoUringBufRing.BUF, IoUringBufRing.REG};
+        for (int i = 0; i < layouts.length; i++) {
+            String[] struct = IO_URING_STRUCTS[i];
+            assertStruct(struct[0], layouts[i], java.util.Arrays.copyOfRange(struct, 1, struct.length));
+        }
         assertEquals(probed.get("offsetof io_uring_buf_ring.tail"), IoUringBufRing.TAIL_OFFSET);
     }
 
