@@ -43,27 +43,47 @@ public final class Proc {
     }
 
     private static boolean anyBlockedInEpollWait(List<String[]> threads) {
-        for (String[] f : threads) {
-            if (f.length >= 5 && (f[0].equals(SYS_EPOLL_WAIT) || f[0].equals(SYS_EPOLL_PWAIT))
-                    && (Long.parseUnsignedLong(f[4].replaceFirst("^0x", ""), 16) & 0xffff_ffffL) == 0xffff_ffffL) {
-                return true;
-            }
-        }
-        return false;
+        return threads.stream().anyMatch(Proc::inEndlessEpollWait);
     }
 
+    /** A /proc/PID/task/TID/syscall line (split) of a thread in epoll_wait/epoll_pwait with timeout -1. */
+    private static boolean inEndlessEpollWait(String[] f) {
+        return f.length >= 5 && (f[0].equals(SYS_EPOLL_WAIT) || f[0].equals(SYS_EPOLL_PWAIT))
+                && (Long.parseUnsignedLong(f[4].replaceFirst("^0x", ""), 16) & 0xffff_ffffL) == 0xffff_ffffL;
+    }
+
+    /** One thread of a process: its name (comm) and its syscall line, split on blanks. */
+    private record Task(String name, String[] syscall) {}
+
     private static List<String[]> taskSyscalls(long pid) {
+        return tasks(pid).stream().map(Task::syscall).toList();
+    }
+
+    private static List<Task> tasks(long pid) {
         try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             return tasks.map(t -> {
                 try {
-                    return firstLine(t.resolve("syscall")).trim().split(" ");
+                    return new Task(firstLine(t.resolve("comm")).strip(), firstLine(t.resolve("syscall")).trim().split(" "));
                 } catch (IOException gone) {
-                    return new String[] {"exited"}; // the thread ended meanwhile
+                    return new Task("?", new String[] {"exited"}); // the thread ended meanwhile
                 }
             }).toList();
         } catch (IOException gone) {
             return List.of(); // the process ended
         }
+    }
+
+    /**
+     * Why {@link #parked} is false right now, for a "did not park" message: whether a thread is in
+     * an endless epoll wait, and which threads (by name) are on a CPU.
+     */
+    public static String whyNotParked(long pid) {
+        List<Task> all = tasks(pid);
+        if (all.isEmpty()) return "the process is gone";
+        String poll = all.stream().anyMatch(t -> inEndlessEpollWait(t.syscall()))
+                ? "a thread is in epoll_wait(-1)" : "no thread is in epoll_wait(-1)";
+        List<String> onCpu = all.stream().filter(t -> t.syscall()[0].equals("running")).map(Task::name).toList();
+        return poll + (onCpu.isEmpty() ? "" : "; on a CPU: " + String.join(", ", onCpu));
     }
 
     /** How many sockets {@code pid} holds open (fds whose link is "socket:[inode]"); -1 once it has exited. */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * A server under {@code strace -f -o NAME.strace}, its output in NAME.out and NAME.err. Every wait
@@ -64,14 +65,14 @@ final class TracedServer implements AutoCloseable {
     void awaitReady() throws VerifyException, InterruptedException {
         await("start", () -> (server = serverChild().orElse(null)) != null);
         await("listen on port " + port, () -> Proc.listening(port));
-        await("park in epoll_wait", () -> Proc.parked(server.pid()));
+        await("park in epoll_wait", () -> Proc.parked(server.pid()), () -> Proc.whyNotParked(server.pid()));
         listenerSockets = Proc.openSockets(server.pid());
     }
 
     /** Waits until every client connection is closed on the server's side and it is parked again. */
     void awaitSettled() throws VerifyException, InterruptedException {
         await("close its client connections", () -> Proc.openSockets(server.pid()) == listenerSockets);
-        await("park in its next accept", () -> Proc.parked(server.pid()));
+        await("park in its next accept", () -> Proc.parked(server.pid()), () -> Proc.whyNotParked(server.pid()));
     }
 
     /** SIGTERM to the server, then strace's exit, which ends the trace. */
@@ -94,13 +95,19 @@ final class TracedServer implements AutoCloseable {
     }
 
     private void await(String what, BooleanSupplier done) throws VerifyException, InterruptedException {
+        await(what, done, null);
+    }
+
+    /** As {@link #await(String, BooleanSupplier)}; on time-out the message adds what {@code state} says (null: nothing). */
+    private void await(String what, BooleanSupplier done, Supplier<String> state) throws VerifyException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
         while (!done.getAsBoolean()) {
             if (!strace.isAlive()) {
                 throw VerifyException.cannotRun(name + " exited before it could " + what + ": " + lastWords());
             }
             if (System.nanoTime() > deadline) {
-                throw VerifyException.cannotRun(name + " did not " + what + " within " + WAIT_SECONDS + " s: " + lastWords());
+                throw VerifyException.cannotRun(name + " did not " + what + " within " + WAIT_SECONDS + " s"
+                        + (state == null ? "" : " (" + state.get() + ")") + ": " + lastWords());
             }
             Thread.sleep(POLL_MILLIS);
         }

@@ -61,4 +61,18 @@ class ProcTest {
         }
         assertTrue(Proc.ephemeralLow() > 1024, "read from /proc/sys/net/ipv4/ip_local_port_range");
     }
+
+    /** The "did not park" message says what /proc saw: here a sleeping child, then the same child gone. */
+    @Test
+    void whyNotParkedNamesWhatTheThreadsAreDoing() throws Exception {
+        Process sleeper = new ProcessBuilder("sleep", "30").start();
+        try {
+            Thread.sleep(200);
+            assertEquals("no thread is in epoll_wait(-1)", Proc.whyNotParked(sleeper.pid()));
+        } finally {
+            sleeper.destroy();
+            sleeper.waitFor();
+        }
+        assertEquals("the process is gone", Proc.whyNotParked(sleeper.pid()));
+    }
 }
